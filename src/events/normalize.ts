@@ -1,0 +1,74 @@
+import type { z } from "@hono/zod-openapi";
+import type { FieldError } from "../http/problem";
+import { byteLength } from "../bytes";
+import { MAX_EVENT_BYTES, parseIsoDateTime } from "./rules";
+import { EventInput, splitProductIds } from "./schema";
+
+/** An accepted event in the form the queue carries and the store writes. */
+export interface NormalizedEvent {
+  event_uuid: string;
+  event: string;
+  customer_id: string | null;
+  email: string | null;
+  device_id: string | null;
+  cookie: string | null;
+  product_ids: string[];
+  timestamp: string;
+  ts_ms: number;
+  attributes: Record<string, unknown>;
+}
+
+const KNOWN = new Set(["event", "customer_id", "email", "device_id", "cookie", "product_ids", "timestamp", "event_uuid"]);
+
+export type Validated = { ok: true; event: NormalizedEvent } | { ok: false; errors: FieldError[] };
+
+/**
+ * Applies every rule of API.md §3.1 to one event and, when it passes, normalises it: identifiers
+ * that are "" become null, product_ids become an array, the timestamp becomes ISO 8601 UTC, the
+ * uuid is lower-cased (one uuid, one event), and unknown members become attributes.
+ * `bytes` is the size of the event as sent, when the caller knows it.
+ */
+export function validateEvent(raw: unknown, receivedAtMs: number, bytes?: number): Validated {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    return { ok: false, errors: [{ field: "", message: "must be a JSON object" }] };
+  }
+  const size = bytes ?? byteLength(JSON.stringify(raw));
+  if (size > MAX_EVENT_BYTES) {
+    return { ok: false, errors: [{ field: "", message: `the event is ${size} bytes; at most ${MAX_EVENT_BYTES} are allowed` }] };
+  }
+  const parsed = EventInput.safeParse(raw);
+  if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
+  const v = parsed.data;
+  const attributes: Record<string, unknown> = {};
+  for (const [k, value] of Object.entries(v)) if (!KNOWN.has(k)) attributes[k] = value;
+  const tsMs = v.timestamp ? parseIsoDateTime(v.timestamp)! : receivedAtMs;
+  return {
+    ok: true,
+    event: {
+      event_uuid: v.event_uuid ? v.event_uuid.toLowerCase() : crypto.randomUUID(),
+      event: v.event,
+      customer_id: v.customer_id == null || v.customer_id === "" ? null : String(v.customer_id),
+      email: v.email || null,
+      device_id: v.device_id || null,
+      cookie: v.cookie || null,
+      product_ids: v.product_ids == null ? [] : splitProductIds(v.product_ids),
+      timestamp: new Date(tsMs).toISOString(),
+      ts_ms: tsMs,
+      attributes,
+    },
+  };
+}
+
+/** zod issues as the contract's `errors[]`: the field's dotted path and a sentence about it. */
+export function fieldErrors(error: z.ZodError, index?: number): FieldError[] {
+  const seen = new Set<string>();
+  const out: FieldError[] = [];
+  for (const issue of error.issues) {
+    const field = issue.path.join(".");
+    const key = `${field}\u0000${issue.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(index === undefined ? { field, message: issue.message } : { index, field, message: issue.message });
+  }
+  return out;
+}

@@ -1,0 +1,54 @@
+/** The limits and formats of the event contract (API.md §3.1–§3.2), in one place. */
+export const MAX_EVENT_BYTES = 32_768;
+export const MAX_BULK_BYTES = 5_242_880;
+export const MAX_BULK_EVENTS = 1_000;
+export const MAX_PRODUCT_IDS = 100;
+export const MAX_EMAIL_LENGTH = 64;
+export const FUTURE_LIMIT_MS = 24 * 60 * 60 * 1000;
+
+export const IDENTIFIERS = ["customer_id", "email", "device_id", "cookie"] as const;
+
+export const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export const NUMERIC_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Extended-format ISO 8601 date-time with a mandatory UTC offset; fractions of a second allowed. */
+const ISO_DATE_TIME_RE =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})$/;
+
+/**
+ * Milliseconds since the epoch for an ISO 8601 date-time with an offset, or null when the text is
+ * not one or names an impossible date (2021-02-30, 25:00). Checked field by field because
+ * Date.parse quietly rolls impossible dates over.
+ */
+export function parseIsoDateTime(text: string): number | null {
+  const m = ISO_DATE_TIME_RE.exec(text);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s = "00", frac = "", off] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return null;
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > daysInMonth) return null;
+  let offsetMin = 0;
+  if (off && off.toUpperCase() !== "Z") {
+    const sign = off[0] === "-" ? -1 : 1;
+    const digits = off.slice(1).replace(":", "");
+    const oh = Number(digits.slice(0, 2));
+    const om = Number(digits.slice(2));
+    if (oh > 23 || om > 59) return null;
+    offsetMin = sign * (oh * 60 + om);
+  }
+  const ms = frac ? Math.floor(Number(`0${frac}`) * 1000) : 0;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMin * 60_000;
+}
+
+/** A query-string instant: an ISO 8601 date-time with offset, or a bare date meaning its UTC midnight. */
+export function parseInstant(text: string): number | null {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return parseIsoDateTime(`${text}T00:00:00Z`);
+  return parseIsoDateTime(text);
+}

@@ -1,0 +1,56 @@
+import { createMiddleware } from "hono/factory";
+import { cachedKeyOwner } from "../accounts/key-cache";
+import { findKeyOwner, type KeyKind } from "../accounts/keys";
+import { sha256Hex, timingSafeEqualText } from "../crypto";
+import { database } from "../db/client";
+import { adminToken } from "../env";
+import type { AppEnv } from "./app-env";
+import { Problem } from "./problem";
+
+/** The key from `Authorization: Basic base64(KEY:)` or `Authorization: Bearer KEY`. */
+export function presentedKey(header: string | undefined): string | null {
+  if (!header) return null;
+  const space = header.indexOf(" ");
+  if (space < 0) return null;
+  const scheme = header.slice(0, space).toLowerCase();
+  const value = header.slice(space + 1).trim();
+  if (scheme === "bearer") return value || null;
+  if (scheme !== "basic") return null;
+  let decoded: string;
+  try {
+    decoded = atob(value);
+  } catch {
+    return null;
+  }
+  const colon = decoded.indexOf(":");
+  const user = colon < 0 ? decoded : decoded.slice(0, colon);
+  return user || null;
+}
+
+const KIND_LABEL: Record<KeyKind, string> = { event: "an event API key", user: "a user API key" };
+
+/** Admits a caller whose key is of `kind`: 401 for a missing or unknown key, 403 for the other kind. */
+export function requireKey(kind: KeyKind) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const key = presentedKey(c.req.header("authorization"));
+    if (!key) {
+      throw new Problem(401, `Send ${KIND_LABEL[kind]} as HTTP Basic user name (curl -u KEY:) or as a Bearer token`);
+    }
+    const hash = await sha256Hex(key);
+    const owner = await cachedKeyOwner(hash, (h) => findKeyOwner(database(c.env.DB), h));
+    if (!owner) throw new Problem(401, "The API key is not valid");
+    if (owner.kind !== kind) throw new Problem(403, `This endpoint takes ${KIND_LABEL[kind]}, not ${KIND_LABEL[owner.kind]}`);
+    c.set("owner", owner);
+    await next();
+  });
+}
+
+/** Admits a caller presenting `Authorization: Bearer $ADMIN_TOKEN`, compared in constant time. */
+export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
+  const expected = adminToken(c.env);
+  if (!expected) throw new Problem(503, "ADMIN_TOKEN is not configured (at least 16 characters)");
+  const header = c.req.header("authorization") ?? "";
+  const presented = header.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : "";
+  if (!(await timingSafeEqualText(presented, expected))) throw new Problem(401, "Send the admin token as a Bearer token");
+  await next();
+});

@@ -1,0 +1,44 @@
+import type { Database } from "../db/client";
+import { EventsMessage } from "../events/queue-message";
+import { type EventBatch, insertEvents } from "../events/store";
+import { log } from "../log";
+import { backoffSeconds } from "./retry";
+
+/**
+ * Stores the events of a queue batch. The happy path is one D1 batch for every message; if that
+ * fails, each message is tried alone so one poison message can't hold back the rest. A message is
+ * acked only once its events are stored; a failing one is retried with backoff and, after the
+ * queue's max_retries, lands on the dead-letter queue. Inserts are idempotent, so a retry or a
+ * re-delivered batch never duplicates a row.
+ */
+export async function consumeEvents(db: Database, messages: readonly Message<unknown>[]): Promise<void> {
+  const ready: { message: Message<unknown>; batch: EventBatch }[] = [];
+  for (const message of messages) {
+    const parsed = EventsMessage.safeParse(message.body);
+    if (!parsed.success) {
+      // A malformed body will never succeed: retry without delay so it reaches the DLQ quickly.
+      log("error", "events message malformed", { message_id: message.id, issues: parsed.error.issues.slice(0, 5) });
+      message.retry({ delaySeconds: 0 });
+      continue;
+    }
+    const { events, kind: _kind, ...provenance } = parsed.data;
+    ready.push({ message, batch: { provenance, events } });
+  }
+  if (ready.length === 0) return;
+  try {
+    await insertEvents(db, ready.map((r) => r.batch));
+    for (const r of ready) r.message.ack();
+    return;
+  } catch (err) {
+    log("warn", "events batch insert failed; retrying messages one by one", { error: String(err) });
+  }
+  for (const r of ready) {
+    try {
+      await insertEvents(db, [r.batch]);
+      r.message.ack();
+    } catch (err) {
+      log("error", "events message insert failed", { message_id: r.message.id, attempts: r.message.attempts, error: String(err) });
+      r.message.retry({ delaySeconds: backoffSeconds(r.message.attempts) });
+    }
+  }
+}
