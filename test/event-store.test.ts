@@ -1,0 +1,173 @@
+import { env } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type Account, call, createAccount, deliver } from "./support/client";
+import { eventsMessage } from "./support/messages";
+import { waitFor } from "./support/wait";
+
+let acct: Account;
+beforeAll(async () => {
+  acct = await createAccount("store");
+});
+
+async function rowsFor(accountId: string, customerId: string): Promise<number> {
+  const row = await env.DB.prepare("SELECT count(*) AS n FROM events WHERE account_id = ? AND customer_id = ?")
+    .bind(accountId, customerId)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+describe("idempotent storage", () => {
+  it("stores a queue batch delivered twice only once", async () => {
+    const tag = crypto.randomUUID();
+    const bodies = [
+      eventsMessage(acct.account_id, [{ event: "redelivered", customer_id: tag, n: 1 }, { event: "redelivered", customer_id: tag, n: 2 }]),
+      eventsMessage(acct.account_id, [{ event: "redelivered", customer_id: tag, n: 3 }]),
+    ];
+    const first = await deliver(bodies);
+    expect(first.explicitAcks).toHaveLength(2);
+    expect(await rowsFor(acct.account_id, tag)).toBe(3);
+    const second = await deliver(bodies, 2);
+    expect(second.explicitAcks).toHaveLength(2);
+    expect(second.retryMessages).toHaveLength(0);
+    expect(await rowsFor(acct.account_id, tag)).toBe(3);
+  });
+
+  it("stores one event per event_uuid however often the API receives it", async () => {
+    const tag = crypto.randomUUID();
+    const uuid = crypto.randomUUID();
+    const item = { event: "resent", customer_id: tag, event_uuid: uuid };
+    for (let i = 0; i < 3; i++) {
+      const res = await call("/api/v1/event", { method: "POST", key: acct.event_api_key, json: { ...item, try: i } });
+      expect(res.status, res.text).toBe(200);
+    }
+    const bulkRes = await call("/api/v1/bulkevents", { method: "POST", key: acct.event_api_key, json: { events: [item, item] } });
+    expect(bulkRes.status, bulkRes.text).toBe(200);
+    await waitFor(async () => ((await rowsFor(acct.account_id, tag)) >= 1 ? true : undefined), "the resent event to be stored");
+    await new Promise((r) => setTimeout(r, 1500)); // let every queued copy reach the consumer
+    expect(await rowsFor(acct.account_id, tag)).toBe(1);
+  });
+
+  it("keeps the same event_uuid apart in two accounts", async () => {
+    const other = await createAccount("store-other");
+    const tag = crypto.randomUUID();
+    const uuid = crypto.randomUUID();
+    await deliver([eventsMessage(acct.account_id, [{ event: "shared", customer_id: tag, event_uuid: uuid }])]);
+    await deliver([eventsMessage(other.account_id, [{ event: "shared", customer_id: tag, event_uuid: uuid }])]);
+    expect(await rowsFor(acct.account_id, tag)).toBe(1);
+    expect(await rowsFor(other.account_id, tag)).toBe(1);
+  });
+});
+
+describe("an accepted event survives the trip unchanged", () => {
+  it("reads back every field as sent, with the timestamp in UTC", async () => {
+    const tag = crypto.randomUUID();
+    const sent = {
+      event: "checkout",
+      customer_id: tag,
+      email: "ann@example.com",
+      device_id: "dev-1",
+      cookie: "ck",
+      product_ids: "sku-1, sku-2",
+      timestamp: "2024-03-01T10:00:00.250+02:00",
+      cart: { total: 12.5, items: ["sku-1", "sku-2"] },
+      coupon: null,
+    };
+    const res = await call("/api/v1/event", { method: "POST", key: acct.event_api_key, json: sent });
+    expect(res.status, res.text).toBe(200);
+    const page = await waitFor(async () => {
+      const r = await call(`/api/v1/events?customer_id=${tag}`, { key: acct.user_api_key });
+      return r.json.events.length === 1 ? r.json : undefined;
+    }, "the event to be readable");
+    const e = page.events[0];
+    expect(e).toMatchObject({
+      event_uuid: res.json.event_uuid,
+      event: "checkout",
+      customer_id: tag,
+      email: "ann@example.com",
+      device_id: "dev-1",
+      cookie: "ck",
+      product_ids: ["sku-1", "sku-2"],
+      timestamp: "2024-03-01T08:00:00.250Z",
+      attributes: { cart: { total: 12.5, items: ["sku-1", "sku-2"] }, coupon: null },
+      source: "api",
+    });
+    expect(e.import_id).toBeUndefined();
+    expect(Date.parse(e.received_at)).toBeGreaterThan(Date.now() - 60_000);
+  });
+});
+
+describe("GET /api/v1/events", () => {
+  const tag = crypto.randomUUID();
+  beforeAll(async () => {
+    const items = Array.from({ length: 25 }, (_, i) => ({
+      event: i % 2 ? "odd" : "even",
+      customer_id: tag,
+      email: i === 7 ? `seven-${tag.slice(0, 8)}@example.com` : undefined,
+      timestamp: new Date(Date.UTC(2025, 0, 1, 0, i)).toISOString(),
+      i,
+    }));
+    await deliver([eventsMessage(acct.account_id, items)]);
+  });
+  const get = (q: string, key = acct.user_api_key) => call(`/api/v1/events?customer_id=${tag}&${q}`, { key });
+
+  it("lists newest timestamp first with a default page of 100", async () => {
+    const res = await get("");
+    expect(res.status, res.text).toBe(200);
+    const order = res.json.events.map((e: { attributes: { i: number } }) => e.attributes.i);
+    expect(order).toEqual(Array.from({ length: 25 }, (_, i) => 24 - i));
+    expect(res.json.next_cursor).toBeNull();
+  });
+
+  it("pages with the cursor without losing or repeating an event", async () => {
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await get(`limit=10${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(res.status, res.text).toBe(200);
+      seen.push(...res.json.events.map((e: { attributes: { i: number } }) => e.attributes.i));
+      cursor = res.json.next_cursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => 24 - i));
+  });
+
+  it("filters by event name, email, since and until (both inclusive)", async () => {
+    expect((await get("event=odd")).json.events).toHaveLength(12);
+    const byEmail = await get(`email=seven-${tag.slice(0, 8)}@example.com`);
+    expect(byEmail.json.events.map((e: { attributes: { i: number } }) => e.attributes.i)).toEqual([7]);
+    const range = await get("since=2025-01-01T00:05:00Z&until=2025-01-01T02:09:00%2B02:00");
+    expect(range.json.events.map((e: { attributes: { i: number } }) => e.attributes.i)).toEqual([9, 8, 7, 6, 5]);
+  });
+
+  it.each([
+    ["limit=0", "limit"],
+    ["limit=1001", "limit"],
+    ["limit=ten", "limit"],
+    ["since=yesterday", "since"],
+    ["until=11/11/2011", "until"],
+    ["cursor=garbage", "cursor"],
+  ])("answers 422 for %s", async (q, field) => {
+    const res = await get(q);
+    expect(res.status, res.text).toBe(422);
+    expect(res.json.errors[0].field).toBe(field);
+  });
+
+  it("accepts limit=1 and limit=1000", async () => {
+    expect((await get("limit=1")).json.events).toHaveLength(1);
+    expect((await get("limit=1000")).json.events).toHaveLength(25);
+  });
+});
+
+describe("GET /api/v1/event/debug", () => {
+  it("returns the most recently stored event of each event name", async () => {
+    const dbg = await createAccount("debug");
+    await deliver([eventsMessage(dbg.account_id, [{ event: "a", customer_id: "1", n: 1 }, { event: "b", customer_id: "1", n: 1 }])]);
+    await deliver([eventsMessage(dbg.account_id, [{ event: "a", customer_id: "1", n: 2 }])]);
+    const res = await call("/api/v1/event/debug", { key: dbg.event_api_key });
+    expect(res.status, res.text).toBe(200);
+    const byName = Object.fromEntries(res.json.events.map((e: { event: string; attributes: { n: number } }) => [e.event, e.attributes.n]));
+    expect(byName).toEqual({ a: 2, b: 1 });
+  });
+});
