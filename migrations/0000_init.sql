@@ -33,6 +33,6 @@ CREATE TABLE `events` (
 );
 --> statement-breakpoint
 CREATE INDEX `events_account_ts_idx` ON `events` (`account_id`,`ts_ms`,`event_uuid`);--> statement-breakpoint
-CREATE INDEX `events_account_customer_idx` ON `events` (`account_id`,`customer_id`,`ts_ms`);--> statement-breakpoint
-CREATE INDEX `events_account_email_idx` ON `events` (`account_id`,`email`,`ts_ms`);--> statement-breakpoint
-CREATE INDEX `events_account_event_idx` ON `events` (`account_id`,`event`,`ts_ms`);
+CREATE INDEX `events_account_customer_idx` ON `events` (`account_id`,`customer_id`,`ts_ms`,`event_uuid`);--> statement-breakpoint
+CREATE INDEX `events_account_email_idx` ON `events` (`account_id`,`email`,`ts_ms`,`event_uuid`);--> statement-breakpoint
+CREATE INDEX `events_account_event_idx` ON `events` (`account_id`,`event`,`ts_ms`,`event_uuid`);

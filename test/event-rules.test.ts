@@ -122,3 +122,15 @@ describe("the 32 KB event limit", () => {
     expect(res.json.status).toBe(413);
   });
 });
+
+describe("server-assigned event_uuid", () => {
+  it("is a version 7 UUID whose time prefix is the receipt time", async () => {
+    const before = Date.now();
+    const res = await call("/api/v1/event", { method: "POST", key: acct.event_api_key, json: { event: "view", customer_id: "c1" } });
+    const uuid: string = res.json.event_uuid;
+    expect(uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const ms = Number.parseInt(uuid.replace(/-/g, "").slice(0, 12), 16);
+    expect(ms).toBeGreaterThanOrEqual(before - 1000);
+    expect(ms).toBeLessThanOrEqual(Date.now() + 1000);
+  });
+});

@@ -13,9 +13,9 @@ beforeAll(async () => {
 describe("the events queue consumer", () => {
   it("acks the good messages of a batch and retries a malformed one at once (towards the DLQ)", async () => {
     const good = eventsMessage(acct.account_id, [{ event: "ok", customer_id: "c1" }]);
-    const result = await deliver([good, { kind: "events", account_id: acct.account_id, events: "nope" }]);
+    const result = await deliver([good, `{"kind":"events","v":1}\n[]`, { not: "text" }]);
     expect(result.explicitAcks).toHaveLength(1);
-    expect(result.retryMessages).toHaveLength(1);
+    expect(result.retryMessages).toHaveLength(2);
   });
 
   it("never acks a message whose events could not be stored", async () => {

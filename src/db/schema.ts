@@ -46,8 +46,10 @@ export const events = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.accountId, t.eventUuid] }),
     index("events_account_ts_idx").on(t.accountId, t.tsMs, t.eventUuid),
-    index("events_account_customer_idx").on(t.accountId, t.customerId, t.tsMs),
-    index("events_account_email_idx").on(t.accountId, t.email, t.tsMs),
-    index("events_account_event_idx").on(t.accountId, t.event, t.tsMs),
+    // Each filter's index ends with the sort key (ts_ms, event_uuid), so a filtered page is an index
+    // range read with no sort, and the planner never prefers scanning the whole account by time.
+    index("events_account_customer_idx").on(t.accountId, t.customerId, t.tsMs, t.eventUuid),
+    index("events_account_email_idx").on(t.accountId, t.email, t.tsMs, t.eventUuid),
+    index("events_account_event_idx").on(t.accountId, t.event, t.tsMs, t.eventUuid),
   ],
 );

@@ -26,7 +26,8 @@ export async function ingestEvents(queue: Queue, accountId: string, items: unkno
     }
   });
   if (accepted.length > 0) {
-    await enqueueEvents(queue, { account_id: accountId, source: "api", received_at: receivedAt.toISOString() }, accepted);
+    const header = { account_id: accountId, source: "api" as const, import_id: null, run_id: null };
+    await enqueueEvents(queue, header, accepted, receivedAt.toISOString());
   }
   return { accepted, errors, rejected };
 }

@@ -3,6 +3,7 @@ import type { FieldError } from "../http/problem";
 import { byteLength } from "../bytes";
 import { MAX_EVENT_BYTES, parseIsoDateTime } from "./rules";
 import { EventInput, splitProductIds } from "./schema";
+import { uuidv7 } from "./uuid";
 
 /** An accepted event in the form the queue carries and the store writes. */
 export interface NormalizedEvent {
@@ -45,7 +46,7 @@ export function validateEvent(raw: unknown, receivedAtMs: number, bytes?: number
   return {
     ok: true,
     event: {
-      event_uuid: v.event_uuid ? v.event_uuid.toLowerCase() : crypto.randomUUID(),
+      event_uuid: v.event_uuid ? v.event_uuid.toLowerCase() : uuidv7(receivedAtMs),
       event: v.event,
       customer_id: v.customer_id == null || v.customer_id === "" ? null : String(v.customer_id),
       email: v.email || null,

@@ -1,79 +1,101 @@
 import { z } from "zod";
 import { byteLength } from "../bytes";
 import type { NormalizedEvent } from "./normalize";
+import { eventRow } from "./rows";
 
 /**
- * The body of a message on the events queue. Parsed with zod in the consumer because the producer
- * may be an older deploy than the consumer.
+ * A message on the events queue is text: one line of JSON header, a newline, then a JSON array of
+ * event rows (see rows.ts). Each row is serialised once, by the producer; the consumer validates
+ * the header with zod (the producer may be an older deploy) and hands the rows text to SQLite's
+ * json_each untouched, so storing costs no per-event JavaScript. A row SQLite can't store fails
+ * the insert, and the message is retried and then dead-lettered, never half-stored.
  */
-export const StoredEventShape = z.object({
-  event_uuid: z.string().min(1),
-  event: z.string().min(1),
-  customer_id: z.string().nullable(),
-  email: z.string().nullable(),
-  device_id: z.string().nullable(),
-  cookie: z.string().nullable(),
-  product_ids: z.array(z.string()),
-  timestamp: z.string(),
-  ts_ms: z.number().int(),
-  attributes: z.record(z.string(), z.unknown()),
-});
-
-export const EventsMessage = z.object({
+export const EventsHeader = z.object({
   kind: z.literal("events"),
+  v: z.literal(1),
   account_id: z.string().min(1),
-  received_at: z.string(),
   source: z.enum(["api", "import"]),
-  import_id: z.string().nullish(),
-  run_id: z.string().nullish(),
-  events: z.array(StoredEventShape).min(1),
+  import_id: z.string().nullable(),
+  run_id: z.string().nullable(),
 });
-export type EventsMessage = z.infer<typeof EventsMessage>;
+export type EventsHeader = z.infer<typeof EventsHeader>;
+
+export interface DecodedEvents {
+  header: EventsHeader;
+  /** JSON array text of event rows. */
+  rows: string;
+}
 
 /** Queues allow 128 KB a message and 256 KB / 100 messages a sendBatch; stay well inside both. */
 const MESSAGE_BYTES = 100_000;
 const BATCH_BYTES = 200_000;
 const BATCH_MESSAGES = 100;
 
-/** Sends events as few messages and few sendBatch calls as the queue limits allow. */
+/** Packs events into as few ≤100 KB messages as the queue limits allow. */
+export function encodeEventsMessages(header: EventsHeader, events: NormalizedEvent[], receivedAt: string): { body: string; bytes: number }[] {
+  const head = `${JSON.stringify(header)}\n`;
+  const headBytes = byteLength(head) + 2;
+  const out: { body: string; bytes: number }[] = [];
+  let rows: string[] = [];
+  let bytes = headBytes;
+  for (const e of events) {
+    const row = eventRow(e, receivedAt);
+    const size = byteLength(row) + 1;
+    if (rows.length > 0 && bytes + size > MESSAGE_BYTES) {
+      out.push({ body: `${head}[${rows.join(",")}]`, bytes });
+      rows = [];
+      bytes = headBytes;
+    }
+    rows.push(row);
+    bytes += size;
+  }
+  if (rows.length > 0) out.push({ body: `${head}[${rows.join(",")}]`, bytes });
+  return out;
+}
+
+/** Sends events in as few messages and sendBatch calls as the limits allow; resolves once all are queued. */
 export async function enqueueEvents(
   queue: Queue,
-  envelope: Omit<EventsMessage, "events" | "kind">,
+  header: Omit<EventsHeader, "kind" | "v">,
   events: NormalizedEvent[],
+  receivedAt: string,
 ): Promise<void> {
-  const messages = packMessages(envelope, events);
+  const messages = encodeEventsMessages({ kind: "events", v: 1, ...header }, events, receivedAt);
+  if (messages.length === 1) {
+    await queue.send(messages[0]!.body, { contentType: "text" });
+    return;
+  }
+  const sends: Promise<unknown>[] = [];
   let batch: MessageSendRequest[] = [];
   let batchBytes = 0;
-  const sends: Promise<unknown>[] = [];
   for (const m of messages) {
     if (batch.length === BATCH_MESSAGES || batchBytes + m.bytes > BATCH_BYTES) {
       sends.push(queue.sendBatch(batch));
       batch = [];
       batchBytes = 0;
     }
-    batch.push({ body: m.body, contentType: "json" });
+    batch.push({ body: m.body, contentType: "text" });
     batchBytes += m.bytes;
   }
-  if (batch.length === 1) sends.push(queue.send(batch[0]!.body, { contentType: "json" }));
-  else if (batch.length > 1) sends.push(queue.sendBatch(batch));
+  if (batch.length > 0) sends.push(queue.sendBatch(batch));
   await Promise.all(sends);
 }
 
-function packMessages(envelope: Omit<EventsMessage, "events" | "kind">, events: NormalizedEvent[]) {
-  const overhead = byteLength(JSON.stringify({ kind: "events", ...envelope, events: [] }));
-  const out: { body: EventsMessage; bytes: number }[] = [];
-  let current: NormalizedEvent[] = [];
-  let bytes = overhead;
-  for (const e of events) {
-    const size = byteLength(JSON.stringify(e)) + 1;
-    if (current.length > 0 && bytes + size > MESSAGE_BYTES) {
-      out.push({ body: { kind: "events", ...envelope, events: current }, bytes });
-      current = [];
-      bytes = overhead;
-    }
-    current.push(e);
-    bytes += size;
+export type DecodeResult = { ok: true; value: DecodedEvents } | { ok: false; reason: string };
+
+export function decodeEventsMessage(body: unknown): DecodeResult {
+  if (typeof body !== "string") return { ok: false, reason: "body is not text" };
+  const nl = body.indexOf("\n");
+  if (nl < 0) return { ok: false, reason: "no header line" };
+  let headerJson: unknown;
+  try {
+    headerJson = JSON.parse(body.slice(0, nl));
+  } catch {
+    return { ok: false, reason: "header is not JSON" };
   }
-  if (current.length > 0) out.push({ body: { kind: "events", ...envelope, events: current }, bytes });
-  return out;
+  const header = EventsHeader.safeParse(headerJson);
+  if (!header.success) return { ok: false, reason: header.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
+  const rows = body.slice(nl + 1);
+  if (!rows.startsWith("[") || !rows.endsWith("]")) return { ok: false, reason: "rows are not a JSON array" };
+  return { ok: true, value: { header: header.data, rows } };
 }

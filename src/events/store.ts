@@ -1,66 +1,51 @@
 import { and, desc, eq, gte, lt, lte, or, sql, type SQL } from "drizzle-orm";
-import { byteLength } from "../bytes";
 import type { Database } from "../db/client";
 import { events } from "../db/schema";
-import type { NormalizedEvent } from "./normalize";
+import type { DecodedEvents } from "./queue-message";
 
-/** Where stored events came from; imported rows also name their task and run. */
-export interface Provenance {
-  account_id: string;
-  source: "api" | "import";
-  import_id?: string | null;
-  run_id?: string | null;
-  received_at: string;
-}
-
-// One statement inserts a whole JSON array of rows: one bound parameter however many rows, which
-// keeps clear of D1's 100-parameter and 100 KB-of-SQL limits. Each row is a JSON array in column order.
-const INSERT_SQL = `INSERT INTO events (account_id, event_uuid, event, customer_id,
-  email, device_id, cookie, product_ids, timestamp, ts_ms, attributes, source, import_id, run_id, received_at)
-SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6,
-  value->>7, value->>8, value->>9, value->>10, value->>11, value->>12, value->>13, value->>14
+// One statement inserts a whole JSON array of rows (rows.ts): one bound parameter however many rows,
+// which keeps clear of D1's 100-parameter and 100 KB-of-SQL limits. json_each and ->> run in
+// SQLite's C code, so no per-row JavaScript runs here.
+const INSERT_SQL = `INSERT INTO events (account_id, event_uuid, event, customer_id, email, device_id, cookie,
+  product_ids, timestamp, ts_ms, attributes, received_at, source, import_id, run_id)
+SELECT ?2, value->>0, value->>1, value->>2, value->>3, value->>4, value->>5,
+  value->>6, value->>7, value->>8, value->>9, value->>10, ?3, ?4, ?5
 FROM json_each(?1) WHERE true
 ON CONFLICT (account_id, event_uuid) DO NOTHING`;
 
-/** D1 caps a bound string at 2 MB; keep each statement's JSON well under it. */
+/** D1 caps a bound string at 2 MB; merged statements stay well under it. */
 const STATEMENT_BYTES = 900_000;
 
-export interface EventBatch {
-  provenance: Provenance;
-  events: NormalizedEvent[];
-}
-
 /**
- * Stores events idempotently: a (account, event_uuid) already stored is skipped, so re-delivered
- * batches and re-sent events never duplicate. All statements run in one D1 batch (one transaction).
+ * Stores batches of event rows idempotently: an (account, event_uuid) already stored is skipped, so
+ * re-delivered messages and re-sent events never duplicate. Messages with the same provenance share
+ * one statement (a burst of single-event calls becomes one insert); all statements run in one D1
+ * batch, which is one transaction: a queue batch is stored whole or not at all.
  */
-export async function insertEvents(db: Database, batches: EventBatch[]): Promise<void> {
-  const statements: string[] = [];
-  let rows: string[] = [];
-  let bytes = 2;
-  for (const { provenance: p, events: list } of batches) {
-    for (const e of list) {
-      const row = JSON.stringify([
-        p.account_id, e.event_uuid, e.event, e.customer_id, e.email, e.device_id, e.cookie,
-        JSON.stringify(e.product_ids), e.timestamp, e.ts_ms, JSON.stringify(e.attributes),
-        p.source, p.import_id ?? null, p.run_id ?? null, p.received_at,
-      ]);
-      const size = byteLength(row) + 1;
-      if (rows.length > 0 && bytes + size > STATEMENT_BYTES) {
-        statements.push(`[${rows.join(",")}]`);
-        rows = [];
-        bytes = 2;
-      }
-      rows.push(row);
-      bytes += size;
+export async function insertEventRows(db: Database, items: DecodedEvents[]): Promise<void> {
+  const groups = new Map<string, { header: DecodedEvents["header"]; parts: string[]; bytes: number }[]>();
+  for (const { header, rows } of items) {
+    const inner = rows.slice(1, -1);
+    if (inner.length === 0) continue;
+    const key = JSON.stringify([header.account_id, header.source, header.import_id, header.run_id]);
+    const chunks = groups.get(key) ?? [];
+    let last = chunks.at(-1);
+    if (!last || last.bytes + inner.length > STATEMENT_BYTES) {
+      last = { header, parts: [], bytes: 0 };
+      chunks.push(last);
     }
+    last.parts.push(inner);
+    last.bytes += inner.length + 1;
+    groups.set(key, chunks);
   }
-  if (rows.length > 0) statements.push(`[${rows.join(",")}]`);
+  const statements = [...groups.values()].flat();
   if (statements.length === 0) return;
   // Raw D1 here: drizzle's batch takes only builder queries, and this statement is hand-written SQL.
   const d1 = db.$client;
   const insert = d1.prepare(INSERT_SQL);
-  await d1.batch(statements.map((json) => insert.bind(json)));
+  await d1.batch(
+    statements.map(({ header: h, parts }) => insert.bind(`[${parts.join(",")}]`, h.account_id, h.source, h.import_id, h.run_id)),
+  );
 }
 
 export interface EventFilters {

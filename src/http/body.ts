@@ -19,7 +19,8 @@ export async function readJsonBody(req: Request, limit: number): Promise<{ value
   }
   const declared = Number(req.headers.get("content-length") ?? "NaN");
   if (declared > limit) throw tooLarge(limit);
-  const { text, bytes } = await readLimitedText(req, limit);
+  // With a declared length the runtime holds the body to it, so one read is safe; without one, count as it streams.
+  const { text, bytes } = Number.isFinite(declared) ? decodeUtf8(new Uint8Array(await req.arrayBuffer())) : await readLimitedText(req, limit);
   if (bytes === 0) throw new Problem(400, "The request body is empty; send a JSON object");
   try {
     return { value: JSON.parse(text), bytes };
@@ -43,16 +44,18 @@ async function readLimitedText(req: Request, limit: number): Promise<{ text: str
     }
     chunks.push(value);
   }
-  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+  const all = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    all.set(c, offset);
+    offset += c.byteLength;
+  }
+  return decodeUtf8(all);
+}
+
+function decodeUtf8(bytes: Uint8Array): { text: string; bytes: number } {
   try {
-    if (chunks.length <= 1) return { text: decoder.decode(chunks[0]), bytes: total };
-    const all = new Uint8Array(total);
-    let offset = 0;
-    for (const c of chunks) {
-      all.set(c, offset);
-      offset += c.byteLength;
-    }
-    return { text: decoder.decode(all), bytes: total };
+    return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes), bytes: bytes.byteLength };
   } catch {
     throw new Problem(400, "The request body is not valid UTF-8");
   }

@@ -1,6 +1,6 @@
 import type { Database } from "../db/client";
-import { EventsMessage } from "../events/queue-message";
-import { type EventBatch, insertEvents } from "../events/store";
+import { type DecodedEvents, decodeEventsMessage } from "../events/queue-message";
+import { insertEventRows } from "../events/store";
 import { log } from "../log";
 import { backoffSeconds } from "./retry";
 
@@ -12,21 +12,20 @@ import { backoffSeconds } from "./retry";
  * re-delivered batch never duplicates a row.
  */
 export async function consumeEvents(db: Database, messages: readonly Message<unknown>[]): Promise<void> {
-  const ready: { message: Message<unknown>; batch: EventBatch }[] = [];
+  const ready: { message: Message<unknown>; events: DecodedEvents }[] = [];
   for (const message of messages) {
-    const parsed = EventsMessage.safeParse(message.body);
-    if (!parsed.success) {
+    const decoded = decodeEventsMessage(message.body);
+    if (!decoded.ok) {
       // A malformed body will never succeed: retry without delay so it reaches the DLQ quickly.
-      log("error", "events message malformed", { message_id: message.id, issues: parsed.error.issues.slice(0, 5) });
+      log("error", "events message malformed", { message_id: message.id, reason: decoded.reason });
       message.retry({ delaySeconds: 0 });
       continue;
     }
-    const { events, kind: _kind, ...provenance } = parsed.data;
-    ready.push({ message, batch: { provenance, events } });
+    ready.push({ message, events: decoded.value });
   }
   if (ready.length === 0) return;
   try {
-    await insertEvents(db, ready.map((r) => r.batch));
+    await insertEventRows(db, ready.map((r) => r.events));
     for (const r of ready) r.message.ack();
     return;
   } catch (err) {
@@ -34,7 +33,7 @@ export async function consumeEvents(db: Database, messages: readonly Message<unk
   }
   for (const r of ready) {
     try {
-      await insertEvents(db, [r.batch]);
+      await insertEventRows(db, [r.events]);
       r.message.ack();
     } catch (err) {
       log("error", "events message insert failed", { message_id: r.message.id, attempts: r.message.attempts, error: String(err) });

@@ -51,8 +51,8 @@ route(
     const receivedAt = new Date();
     const result = validateEvent(value, receivedAt.getTime(), bytes);
     if (!result.ok) throw new Problem(422, "The event is not valid", result.errors);
-    const envelope = { account_id: c.var.owner.accountId, source: "api" as const, received_at: receivedAt.toISOString() };
-    await enqueueEvents(c.env.EVENTS_QUEUE, envelope, [result.event]);
+    const header = { account_id: c.var.owner.accountId, source: "api" as const, import_id: null, run_id: null };
+    await enqueueEvents(c.env.EVENTS_QUEUE, header, [result.event], receivedAt.toISOString());
     return c.json({ status: "ok" as const, event_uuid: result.event.event_uuid });
   },
 );

@@ -1,0 +1,103 @@
+// The event API's figures (issue: edge event API): single-event throughput against a trivial route
+// on the same runtime, bulk acceptance, and storage throughput through to §3.4 reads.
+import autocannon from "autocannon";
+import { basic, createAccount } from "./lib/service.mjs";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+
+function cannon(opts) {
+  return new Promise((resolve, reject) => {
+    autocannon({ connections: 50, pipelining: 1, duration: SECONDS, ...opts }, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+}
+
+function bulkBody(n, customerId, offset = 0) {
+  return JSON.stringify({
+    events: Array.from({ length: n }, (_, i) => ({
+      event: "bench_purchase",
+      customer_id: customerId,
+      email: "buyer@example.com",
+      product_ids: ["sku-1", "sku-2"],
+      timestamp: "2025-06-01T12:00:00Z",
+      amount: 19.99,
+      seq: offset + i,
+    })),
+  });
+}
+
+/** Sends `calls` bulk calls of 1,000 events, then waits until every event is readable via GET /api/v1/events. */
+async function storedPhase(service, acct, calls) {
+  const auth = { authorization: basic(acct.event_api_key), "content-type": "application/json" };
+  const start = performance.now();
+  let accepted = 0;
+  const customers = Array.from({ length: calls }, (_, i) => `stored-${i}`);
+  const concurrency = 4;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < calls) {
+        const i = next++;
+        const res = await fetch(`${service.base}/api/v1/bulkevents`, { method: "POST", headers: auth, body: bulkBody(1000, customers[i]) });
+        if (res.status !== 200) throw new Error(`bulk failed: ${res.status} ${await res.text()}`);
+        const { accepted: n } = await res.json();
+        accepted += n;
+      }
+    }),
+  );
+  const acceptedAfter = (performance.now() - start) / 1000;
+  // Check the customers in reverse send order: the queue is FIFO, so once the last-sent customer's
+  // 1,000 events are readable the earlier ones normally are too, and each is then read only once.
+  const deadline = Date.now() + 300_000;
+  for (const c of customers.toReversed()) {
+    for (;;) {
+      const res = await fetch(`${service.base}/api/v1/events?customer_id=${c}&limit=1000`, { headers: { authorization: basic(acct.user_api_key) } });
+      const body = await res.json();
+      if (body.events.length === 1000) break;
+      if (Date.now() > deadline) throw new Error(`customer ${c} has ${body.events.length}/1000 events after 5 minutes`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  const seconds = (performance.now() - start) / 1000;
+  return { accepted, seconds, acceptedAfter, perSecond: accepted / seconds };
+}
+
+export async function benchEvents(service) {
+  const acct = await createAccount(service, "bench-events");
+  const eventAuth = basic(acct.event_api_key);
+
+  const stored = await storedPhase(service, acct, Number(process.env.BENCH_STORED_CALLS ?? 100));
+  console.log(`stored: ${stored.accepted} events accepted and readable in ${stored.seconds.toFixed(2)} s (all accepted after ${stored.acceptedAfter.toFixed(2)} s) = ${Math.round(stored.perSecond)} events/s`);
+
+  const trivial = await cannon({ url: `${service.base}/healthz` });
+  console.log(`GET /healthz: ${Math.round(trivial.requests.average)} req/s, p50 ${trivial.latency.p50} ms, p99 ${trivial.latency.p99} ms`);
+
+  const single = await cannon({
+    url: `${service.base}/api/v1/event`,
+    method: "POST",
+    headers: { authorization: eventAuth, "content-type": "application/json" },
+    body: JSON.stringify({ event: "bench_view", customer_id: "c-1", product_ids: ["sku-1"], page: "/home" }),
+  });
+  if (single.non2xx > 0) throw new Error(`${single.non2xx} single-event calls failed`);
+  console.log(`POST /api/v1/event: ${Math.round(single.requests.average)} req/s, p50 ${single.latency.p50} ms, p99 ${single.latency.p99} ms`);
+
+  const bulk = await cannon({
+    url: `${service.base}/api/v1/bulkevents`,
+    method: "POST",
+    connections: 4,
+    headers: { authorization: eventAuth, "content-type": "application/json" },
+    body: bulkBody(1000, "bulk-bench"),
+  });
+  if (bulk.non2xx > 0) throw new Error(`${bulk.non2xx} bulk calls failed`);
+  const bulkEventsPerS = bulk.requests.average * 1000;
+  console.log(`POST /api/v1/bulkevents (1,000 events a call): ${bulk.requests.average.toFixed(1)} calls/s = ${Math.round(bulkEventsPerS)} events/s accepted, p99 ${bulk.latency.p99} ms`);
+
+  return {
+    event_rps: Math.round(single.requests.average),
+    trivial_rps: Math.round(trivial.requests.average),
+    event_vs_trivial_ratio: Number((single.requests.average / trivial.requests.average).toFixed(3)),
+    event_p50_ms: single.latency.p50,
+    event_p99_ms: single.latency.p99,
+    bulk_events_per_s: Math.round(bulkEventsPerS),
+    stored_events_per_s: Math.round(stored.perSecond),
+  };
+}
