@@ -71,11 +71,17 @@ export async function benchEvents(service) {
   const trivial = await cannon({ url: `${service.base}/healthz` });
   console.log(`GET /healthz: ${Math.round(trivial.requests.average)} req/s, p50 ${trivial.latency.p50} ms, p99 ${trivial.latency.p99} ms`);
 
+  // Context for the ratio: the same body POSTed to an unknown path (a 404 that reads nothing) shows
+  // what wrangler dev's proxy charges for a POST with a body before any of our code runs.
+  const eventBody = JSON.stringify({ event: "bench_view", customer_id: "c-1", product_ids: ["sku-1"], page: "/home" });
+  const postNoop = await cannon({ url: `${service.base}/api/v1/bench-no-such-route`, method: "POST", headers: { "content-type": "application/json" }, body: eventBody });
+  console.log(`POST (unknown path, 404): ${Math.round(postNoop.requests.average)} req/s, p50 ${postNoop.latency.p50} ms, p99 ${postNoop.latency.p99} ms`);
+
   const single = await cannon({
     url: `${service.base}/api/v1/event`,
     method: "POST",
     headers: { authorization: eventAuth, "content-type": "application/json" },
-    body: JSON.stringify({ event: "bench_view", customer_id: "c-1", product_ids: ["sku-1"], page: "/home" }),
+    body: eventBody,
   });
   if (single.non2xx > 0) throw new Error(`${single.non2xx} single-event calls failed`);
   console.log(`POST /api/v1/event: ${Math.round(single.requests.average)} req/s, p50 ${single.latency.p50} ms, p99 ${single.latency.p99} ms`);
@@ -96,6 +102,8 @@ export async function benchEvents(service) {
     trivial_rps: Math.round(trivial.requests.average),
     event_vs_trivial_ratio: Number((single.requests.average / trivial.requests.average).toFixed(3)),
     event_p50_ms: single.latency.p50,
+    post_noop_rps: Math.round(postNoop.requests.average),
+    event_vs_post_noop_ratio: Number((single.requests.average / postNoop.requests.average).toFixed(3)),
     event_p99_ms: single.latency.p99,
     bulk_events_per_s: Math.round(bulkEventsPerS),
     stored_events_per_s: Math.round(stored.perSecond),

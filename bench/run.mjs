@@ -9,7 +9,7 @@ const figures = {};
 try {
   Object.assign(figures, await benchEvents(service));
 } finally {
-  service.stop();
+  await service.stop();
 }
 console.log(JSON.stringify(figures));
 process.exit(0);

@@ -47,12 +47,14 @@ export async function startService({ stateDir = "bench/.out/state" } = {}) {
     base,
     pid: child.pid,
     adminToken,
-    stop() {
+    async stop() {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
       try {
         process.kill(-child.pid, "SIGTERM");
       } catch {
-        // already gone
+        return; // already gone
       }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
     },
   };
 }
