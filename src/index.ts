@@ -1,4 +1,6 @@
+import { database } from "./db/client";
 import { createApp } from "./http/app";
+import { tick } from "./imports/scheduler";
 import { queue } from "./pipeline/queue";
 
 const app = createApp();
@@ -6,4 +8,7 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   queue,
+  async scheduled(controller, env) {
+    await tick(database(env.DB), env, controller.scheduledTime);
+  },
 } satisfies ExportedHandler<Env>;

@@ -11,7 +11,7 @@ import {
   parseIsoDateTime,
 } from "./rules";
 
-const eventName = z
+export const eventName = z
   .string({ error: "must be a string" })
   .min(1, "must not be empty")
   .max(64, "must be at most 64 characters")

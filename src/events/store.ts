@@ -23,6 +23,13 @@ const STATEMENT_BYTES = 900_000;
  * batch, which is one transaction: a queue batch is stored whole or not at all.
  */
 export async function insertEventRows(db: Database, items: DecodedEvents[]): Promise<void> {
+  const statements = eventInsertStatements(db.$client, items);
+  // Raw D1 here: drizzle's batch takes only builder queries, and this statement is hand-written SQL.
+  if (statements.length > 0) await db.$client.batch(statements);
+}
+
+/** The insert statements for `items`, for callers that add them to a larger atomic batch. */
+export function eventInsertStatements(d1: D1Database, items: DecodedEvents[]): D1PreparedStatement[] {
   const groups = new Map<string, { header: DecodedEvents["header"]; parts: string[]; bytes: number }[]>();
   for (const { header, rows } of items) {
     const inner = rows.slice(1, -1);
@@ -38,14 +45,10 @@ export async function insertEventRows(db: Database, items: DecodedEvents[]): Pro
     last.bytes += inner.length + 1;
     groups.set(key, chunks);
   }
-  const statements = [...groups.values()].flat();
-  if (statements.length === 0) return;
-  // Raw D1 here: drizzle's batch takes only builder queries, and this statement is hand-written SQL.
-  const d1 = db.$client;
   const insert = d1.prepare(INSERT_SQL);
-  await d1.batch(
-    statements.map(({ header: h, parts }) => insert.bind(`[${parts.join(",")}]`, h.account_id, h.source, h.import_id, h.run_id)),
-  );
+  return [...groups.values()]
+    .flat()
+    .map(({ header: h, parts }) => insert.bind(`[${parts.join(",")}]`, h.account_id, h.source, h.import_id, h.run_id));
 }
 
 export interface EventFilters {

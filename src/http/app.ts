@@ -7,7 +7,10 @@ import { PROBLEM_CONTENT_TYPE, Problem, problemBody } from "./problem";
 import { accountRoutes } from "./routes/accounts";
 import { eventReadRoutes } from "./routes/events";
 import { healthRoutes } from "./routes/health";
+import { importFileRoutes, sampleRoutes } from "./routes/import-files";
+import { importRoutes } from "./routes/imports";
 import { ingestRoutes } from "./routes/ingest";
+import { runRoutes } from "./routes/runs";
 
 const ProblemSchema = z
   .object({
@@ -35,6 +38,10 @@ export function createApp() {
   app.route("/admin", accountRoutes);
   app.route("/api/v1", ingestRoutes);
   app.route("/api/v1", eventReadRoutes);
+  app.route("/api/v1", sampleRoutes); // before importRoutes: public, and not an {id}
+  app.route("/api/v1", importRoutes);
+  app.route("/api/v1", importFileRoutes);
+  app.route("/api/v1", runRoutes);
 
   app.openAPIRegistry.register("Problem", ProblemSchema);
   app.openAPIRegistry.registerComponent("securitySchemes", "basicKey", {

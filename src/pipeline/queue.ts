@@ -1,7 +1,30 @@
 import { database } from "../db/client";
+import { log } from "../log";
+import { ChunkJob } from "./chunk-message";
+import { processChunk } from "./chunk-consumer";
 import { consumeEvents } from "./events-consumer";
+import { backoffSeconds } from "./retry";
 
-/** The queue handler: every message on the events queue carries accepted events to store. */
+/** Queue names as wrangler.toml declares them. */
+export const QUEUES = { events: "eei-events", chunks: "eei-chunks" } as const;
+
+/** The queue handler: events to store, or chunks of import files to process. */
 export async function queue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  await consumeEvents(database(env.DB), batch.messages);
+  const db = database(env.DB);
+  if (batch.queue !== QUEUES.chunks) return consumeEvents(db, batch.messages);
+  for (const message of batch.messages) {
+    const job = ChunkJob.safeParse(message.body);
+    if (!job.success) {
+      log("error", "chunk message malformed", { message_id: message.id });
+      message.retry({ delaySeconds: 0 });
+      continue;
+    }
+    try {
+      await processChunk(db, env, job.data, new Date());
+      message.ack();
+    } catch (err) {
+      log("error", "chunk failed; will retry", { run_id: job.data.run_id, attempts: message.attempts, error: String(err), stack: (err as Error)?.stack });
+      message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+    }
+  }
 }

@@ -1,0 +1,153 @@
+import { and, desc, eq, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { runFiles, runs, tasks } from "../db/schema";
+import { chunkJob } from "../pipeline/chunk-message";
+import type { TaskRow } from "./tasks";
+
+export type RunRow = typeof runs.$inferSelect;
+
+/** SQL that completes a one-time task once its run has ended (processed or failed). */
+const completeOnceTask = (db: Database, taskId: string, at: string) =>
+  db
+    .update(tasks)
+    .set({ status: "completed", nextRunAt: null, updatedAt: at })
+    .where(and(eq(tasks.id, taskId), eq(tasks.status, "launched"), sql`json_extract(${tasks.schedule}, '$.frequency') = 'once'`));
+
+/** True while a run of the task is still fetching or processing. */
+export async function hasActiveRun(db: Database, taskId: string): Promise<boolean> {
+  const row = await db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(and(eq(runs.taskId, taskId), sql`(${runs.fetchStatus} = 'fetching' OR ${runs.processingStatus} = 'processing')`))
+    .get();
+  return row !== undefined;
+}
+
+/**
+ * Starts a run and fetches its data. Upload tasks' data is already in R2, so the fetch is the
+ * check that the file is there; the run then hands its first chunk to the chunks queue.
+ */
+export async function startRun(db: Database, env: Env, task: TaskRow, now: Date): Promise<RunRow> {
+  const at = now.toISOString();
+  const run: RunRow = {
+    id: crypto.randomUUID(),
+    accountId: task.accountId,
+    taskId: task.id,
+    createdAt: at,
+    fetchStatus: "fetching",
+    fetchStartedAt: at,
+    fetchEndedAt: null,
+    fetchError: null,
+    processingStatus: null,
+    processingStartedAt: null,
+    processingEndedAt: null,
+    processingError: null,
+    rowsTotal: 0,
+    rowsProcessed: 0,
+    rowsErrored: 0,
+    progressAt: at,
+    resumes: 0,
+  };
+  await db.insert(runs).values(run);
+  const type = (JSON.parse(task.source) as { type: string }).type;
+  if (type !== "upload") {
+    return failFetch(db, run, `${type === "s3" ? "S3" : "Snowflake"} sources are not available in this version yet`, now);
+  }
+  const head = task.fileKey ? await env.FILES.head(task.fileKey) : null;
+  if (!head || !task.fileKey) return failFetch(db, run, "The uploaded file is missing; upload it again", now);
+  const files = [{ name: task.fileName ?? "upload.csv", r2Key: task.fileKey, bytes: head.size, identity: `${task.id}:${head.etag}` }];
+  await db.batch([
+    db.insert(runFiles).values(files.map((f, i) => ({ runId: run.id, fileIndex: i, ...f }))),
+    db
+      .update(runs)
+      .set({ fetchStatus: "fetched", fetchEndedAt: at, processingStatus: "processing", processingStartedAt: at, progressAt: at })
+      .where(eq(runs.id, run.id)),
+  ]);
+  await env.CHUNKS_QUEUE.sendBatch(files.map((_, i) => ({ body: chunkJob(run.id, i, 0, 1, 0), contentType: "json" as const })));
+  return { ...run, fetchStatus: "fetched", fetchEndedAt: at, processingStatus: "processing", processingStartedAt: at };
+}
+
+async function failFetch(db: Database, run: RunRow, error: string, now: Date): Promise<RunRow> {
+  const at = now.toISOString();
+  await db.batch([
+    db.update(runs).set({ fetchStatus: "failed", fetchEndedAt: at, fetchError: error, progressAt: at }).where(eq(runs.id, run.id)),
+    completeOnceTask(db, run.taskId, at),
+  ]);
+  return { ...run, fetchStatus: "failed", fetchEndedAt: at, fetchError: error };
+}
+
+/** Ends processing as failed (an unreadable file, or stuck past its resumes), completing a one-time task. */
+export async function failProcessing(db: Database, run: Pick<RunRow, "id" | "taskId">, error: string, now: Date): Promise<void> {
+  const at = now.toISOString();
+  await db.batch([
+    db
+      .update(runs)
+      .set({ processingStatus: "failed", processingEndedAt: at, processingError: error, progressAt: at })
+      .where(and(eq(runs.id, run.id), eq(runs.processingStatus, "processing"))),
+    completeOnceTask(db, run.taskId, at),
+  ]);
+}
+
+/** Statements that end processing when every file of the run is done; part of a chunk's batch. */
+export function finishIfDone(db: Database, run: Pick<RunRow, "id" | "taskId">, at: string) {
+  return [
+    db
+      .update(runs)
+      .set({ processingStatus: "processed", processingEndedAt: at, progressAt: at })
+      .where(
+        and(
+          eq(runs.id, run.id),
+          eq(runs.processingStatus, "processing"),
+          sql`NOT EXISTS (SELECT 1 FROM ${runFiles} WHERE ${runFiles.runId} = ${run.id} AND ${runFiles.done} = 0)`,
+        ),
+      ),
+    db
+      .update(tasks)
+      .set({ status: "completed", nextRunAt: null, updatedAt: at })
+      .where(
+        and(
+          eq(tasks.id, run.taskId),
+          eq(tasks.status, "launched"),
+          sql`json_extract(${tasks.schedule}, '$.frequency') = 'once'`,
+          sql`EXISTS (SELECT 1 FROM ${runs} WHERE ${runs.id} = ${run.id} AND ${runs.processingStatus} = 'processed')`,
+        ),
+      ),
+  ] as const;
+}
+
+export async function listRuns(db: Database, taskId: string): Promise<RunRow[]> {
+  return db.select().from(runs).where(eq(runs.taskId, taskId)).orderBy(desc(runs.createdAt), desc(runs.id)).all();
+}
+
+export async function getRun(db: Database, taskId: string, runId: string): Promise<RunRow | undefined> {
+  return db.select().from(runs).where(and(eq(runs.id, runId), eq(runs.taskId, taskId))).get();
+}
+
+export async function filesOf(db: Database, runIds: string[]) {
+  if (runIds.length === 0) return new Map<string, (typeof runFiles.$inferSelect)[]>();
+  // json_each keeps any number of ids inside D1's 100-parameter limit.
+  const rows = await db
+    .select()
+    .from(runFiles)
+    .where(sql`${runFiles.runId} IN (SELECT value FROM json_each(${JSON.stringify(runIds)}))`)
+    .orderBy(runFiles.fileIndex)
+    .all();
+  const out = new Map<string, (typeof runFiles.$inferSelect)[]>();
+  for (const r of rows) out.set(r.runId, [...(out.get(r.runId) ?? []), r]);
+  return out;
+}
+
+/** The §4.3 wire shape of a run. */
+export function toApiRun(r: RunRow, files: (typeof runFiles.$inferSelect)[]) {
+  return {
+    id: r.id,
+    fetch: { status: r.fetchStatus, started_at: r.fetchStartedAt, ended_at: r.fetchEndedAt, error: r.fetchError },
+    processing:
+      r.processingStatus === null
+        ? null
+        : { status: r.processingStatus, started_at: r.processingStartedAt, ended_at: r.processingEndedAt, error: r.processingError },
+    rows: { total: r.rowsTotal, processed: r.rowsProcessed, errored: r.rowsErrored },
+    files: files.map((f) => ({ name: f.name, bytes: f.bytes, rows: f.nextRow })),
+    created_at: r.createdAt,
+  };
+}

@@ -1,0 +1,99 @@
+import { and, eq, isNotNull, lte, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { runFiles, runs, tasks } from "../db/schema";
+import { log } from "../log";
+import { chunkJob } from "../pipeline/chunk-message";
+import { failProcessing, hasActiveRun, startRun } from "./runs";
+import { dueSlot, nextRunAt } from "./schedule";
+import type { Schedule } from "./task-schema";
+
+/** A run with no progress for this long is resumed from its last checkpoint; after MAX_RESUMES it fails. */
+export const STUCK_MS = 10 * 60_000;
+export const MAX_RESUMES = 3;
+const TASKS_PER_TICK = 200;
+
+/**
+ * One scheduler tick at `nowMs` (the cron's scheduled time, so schedules are testable without
+ * waiting): start due runs, complete recurring tasks past end_at, and resume or fail stuck runs.
+ */
+export async function tick(db: Database, env: Env, nowMs: number): Promise<{ started: number; completed: number; resumed: number; failed: number }> {
+  const now = new Date(nowMs);
+  const at = now.toISOString();
+  let started = 0;
+
+  const due = await db
+    .select()
+    .from(tasks)
+    .where(and(eq(tasks.status, "launched"), isNotNull(tasks.nextRunAt), lte(tasks.nextRunAt, at)))
+    .limit(TASKS_PER_TICK)
+    .all();
+  for (const task of due) {
+    if (await hasActiveRun(db, task.id)) continue; // runs once the current run ends
+    const schedule = JSON.parse(task.schedule) as Schedule;
+    const state = { schedule, anchorAt: task.anchorAt, lastSlotAt: task.lastSlotAt, onceDone: task.onceDone };
+    const slot = new Date(dueSlot(state, nowMs)).toISOString();
+    const next = nextRunAt({ ...state, lastSlotAt: slot });
+    // Claim the slot: only the tick whose update lands starts the run.
+    const claim = await db
+      .update(tasks)
+      .set({ lastSlotAt: slot, nextRunAt: next })
+      .where(and(eq(tasks.id, task.id), eq(tasks.status, "launched"), eq(tasks.nextRunAt, task.nextRunAt!)));
+    if (claim.meta.changes === 0) continue;
+    await startRun(db, env, { ...task, lastSlotAt: slot, nextRunAt: next }, now);
+    started++;
+  }
+
+  // Recurring tasks whose end_at has passed are done once no run is in flight.
+  const ended = await db
+    .update(tasks)
+    .set({ status: "completed", nextRunAt: null, updatedAt: at })
+    .where(
+      and(
+        eq(tasks.status, "launched"),
+        sql`json_extract(${tasks.schedule}, '$.frequency') != 'once'`,
+        sql`json_extract(${tasks.schedule}, '$.end_at') IS NOT NULL`,
+        sql`julianday(json_extract(${tasks.schedule}, '$.end_at')) <= julianday(${at})`,
+        sql`NOT EXISTS (SELECT 1 FROM ${runs} WHERE ${runs.taskId} = ${tasks.id} AND (${runs.fetchStatus} = 'fetching' OR ${runs.processingStatus} = 'processing'))`,
+      ),
+    );
+
+  const { resumed, failed } = await sweepStuck(db, env, now);
+  return { started, completed: ended.meta.changes, resumed, failed };
+}
+
+/** Finds runs that stopped making progress: re-queues their files from the last checkpoint, or fails them. */
+async function sweepStuck(db: Database, env: Env, now: Date) {
+  const at = now.toISOString();
+  const cutoff = new Date(now.getTime() - STUCK_MS).toISOString();
+  let resumed = 0;
+  let failed = 0;
+  const stuckFetches = await db
+    .update(runs)
+    .set({ fetchStatus: "failed", fetchEndedAt: at, fetchError: "The fetch stopped making progress and was abandoned", progressAt: at })
+    .where(and(eq(runs.fetchStatus, "fetching"), lte(runs.progressAt, cutoff)));
+  failed += stuckFetches.meta.changes;
+
+  const stuck = await db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.processingStatus, "processing"), lte(runs.progressAt, cutoff)))
+    .limit(TASKS_PER_TICK)
+    .all();
+  for (const run of stuck) {
+    if (run.resumes >= MAX_RESUMES) {
+      await failProcessing(db, run, `Processing made no progress for ${STUCK_MS / 60_000} minutes, even after ${MAX_RESUMES} resumes`, now);
+      failed++;
+      continue;
+    }
+    const files = await db.select().from(runFiles).where(and(eq(runFiles.runId, run.id), eq(runFiles.done, false))).all();
+    await db.update(runs).set({ resumes: run.resumes + 1, progressAt: at }).where(eq(runs.id, run.id));
+    if (files.length > 0) {
+      await env.CHUNKS_QUEUE.sendBatch(
+        files.map((f) => ({ body: chunkJob(run.id, f.fileIndex, f.nextOffset, f.nextLine, f.nextRow), contentType: "json" as const })),
+      );
+    }
+    log("warn", "resumed a stuck run", { run_id: run.id, resumes: run.resumes + 1 });
+    resumed++;
+  }
+  return { resumed, failed };
+}
