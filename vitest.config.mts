@@ -9,7 +9,8 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token-0123456789" },
+          // Small import chunks, so ordinary test files cross chunk boundaries.
+          bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token-0123456789", IMPORT_CHUNK_ROWS: "4" },
         },
       }),
     ],

@@ -8,7 +8,7 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   queue,
-  async scheduled(controller, env) {
+  async scheduled(controller, env, _ctx) {
     await tick(database(env.DB), env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<Env>;

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { runs, tasks } from "../db/schema";
+import { runChunks, runErrors, runFiles, runs, tasks } from "../db/schema";
 import { Problem } from "../http/problem";
 import { nextRunAt } from "./schedule";
 import { decryptSecrets, encryptSecrets } from "./secrets";
@@ -107,11 +107,12 @@ export async function patchTask(db: Database, env: Env, row: TaskRow, patch: Tas
 }
 
 export async function deleteTask(db: Database, row: TaskRow): Promise<void> {
+  const runIds = db.select({ id: runs.id }).from(runs).where(eq(runs.taskId, row.id));
   await db.batch([
     db.delete(tasks).where(eq(tasks.id, row.id)),
-    db.run(sql`DELETE FROM run_errors WHERE run_id IN (SELECT id FROM runs WHERE task_id = ${row.id})`),
-    db.run(sql`DELETE FROM run_chunks WHERE run_id IN (SELECT id FROM runs WHERE task_id = ${row.id})`),
-    db.run(sql`DELETE FROM run_files WHERE run_id IN (SELECT id FROM runs WHERE task_id = ${row.id})`),
+    db.delete(runErrors).where(inArray(runErrors.runId, runIds)),
+    db.delete(runChunks).where(inArray(runChunks.runId, runIds)),
+    db.delete(runFiles).where(inArray(runFiles.runId, runIds)),
     db.delete(runs).where(eq(runs.taskId, row.id)),
   ]);
 }

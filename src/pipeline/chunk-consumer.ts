@@ -1,4 +1,5 @@
 import { and, eq } from "drizzle-orm";
+import { z } from "zod";
 import type { Database } from "../db/client";
 import { runFiles, runs, tasks } from "../db/schema";
 import { statement } from "../db/statement";
@@ -13,9 +14,9 @@ import { openAt, sniff } from "./file-stream";
 import { rowMapper } from "./row-mapper";
 import { rowUuidFactory } from "./row-uuid";
 
-/** A chunk is this many rows or characters, whichever comes first: minutes of CPU headroom, MBs of D1 batch. */
-export const CHUNK_ROWS = 20_000;
+/** A chunk is IMPORT_CHUNK_ROWS rows or this many characters, whichever comes first. */
 export const CHUNK_CHARS = 4_000_000;
+const ChunkRows = z.coerce.number().int().min(1).max(100_000).catch(20_000);
 const ERRORS_STATEMENT_BYTES = 900_000;
 
 const RECORD_ERRORS = `INSERT INTO run_errors (run_id, file_index, line, cells, error)
@@ -66,7 +67,8 @@ export async function processChunk(db: Database, env: Env, job: ChunkJob, now: D
       from = { offset: sniffed.bomBytes, line: 1 };
     }
     const bytes = await openAt(env.FILES, file.r2Key, gzip, from.offset);
-    const read = await readRecords(bytes, from, decoding, CHUNK_ROWS + (file.header ? 0 : 1), CHUNK_CHARS);
+    const maxRows = ChunkRows.parse(env.IMPORT_CHUNK_ROWS);
+    const read = await readRecords(bytes, from, decoding, maxRows + (file.header ? 0 : 1), CHUNK_CHARS);
     let header: string[] | null = file.header ? (JSON.parse(file.header) as string[]) : null;
     let records = read.records;
     if (!header) {
