@@ -69,6 +69,8 @@ export async function processChunk(db: Database, env: Env, job: ChunkJob, now: D
     const bytes = await openAt(env.FILES, file.r2Key, gzip, from.offset);
     const maxRows = ChunkRows.parse(env.IMPORT_CHUNK_ROWS);
     const read = await readRecords(bytes, from, decoding, maxRows + (file.header ? 0 : 1), CHUNK_CHARS);
+    // A chunk that stopped on its row limit exactly at the end of a plain file has read it all.
+    if (!gzip && read.next.offset >= file.bytes) read.eof = true;
     let header: string[] | null = file.header ? (JSON.parse(file.header) as string[]) : null;
     let records = read.records;
     if (!header) {
