@@ -61,7 +61,7 @@ export async function processChunk(db: Database, env: Env, job: ChunkJob, now: D
       decoding = { label: file.encoding, newline: file.newline as Decoding["newline"], delimiter: format.delimiter };
       gzip = file.gzip;
     } else {
-      const sniffed = await sniff(env.FILES, file.r2Key, format);
+      const sniffed = await sniff(env.FILES, file.r2Key, file.bytes, format);
       decoding = sniffed.decoding;
       gzip = sniffed.gzip;
       from = { offset: sniffed.bomBytes, line: 1 };
@@ -86,7 +86,7 @@ export async function processChunk(db: Database, env: Env, job: ChunkJob, now: D
     const rows: string[] = [];
     const errors: string[] = [];
     records.forEach((rec, i) => {
-      const mapped = map(rec.cells, nowMs, uuidOf(job.row + i));
+      const mapped = rec.error ? ({ ok: false, error: rec.error } as const) : map(rec.cells, nowMs, uuidOf(job.row + i));
       if (mapped.ok) rows.push(eventRow(mapped.event, at));
       else errors.push(JSON.stringify([rec.line, JSON.stringify(rec.cells), mapped.error]));
     });

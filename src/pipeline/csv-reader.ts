@@ -11,6 +11,8 @@ export interface CsvRecord {
   cells: string[];
   /** The file line where the record starts (the header is line 1). */
   line: number;
+  /** Set when the record could not be read cleanly (a quote never closed). */
+  error?: string;
 }
 
 export interface ReadResult {
@@ -66,14 +68,16 @@ export async function readRecords(
   const reader = bytes.getReader();
 
   const take = (input: string, final: boolean) => {
-    const res = parser.parse(input, 0, !final) as { data: string[][]; meta: { cursor: number } };
-    for (const cells of res.data) {
+    const res = parser.parse(input, 0, !final) as { data: string[][]; errors: { code: string; row: number }[]; meta: { cursor: number } };
+    const unclosed = new Set(res.errors.filter((e) => e.code === "MissingQuotes").map((e) => e.row));
+    res.data.forEach((cells, i) => {
       const start = line;
       line += 1;
       for (const c of cells) if (c.indexOf(nl) !== -1) line += c.split(nl).length - 1;
-      if (cells.length === 1 && cells[0] === "") continue; // a blank line
-      records.push({ cells, line: start });
-    }
+      if (cells.length === 1 && cells[0] === "") return; // a blank line
+      if (unclosed.has(i)) records.push({ cells, line: start, error: "a quoted field is never closed (it runs to the end of the file)" });
+      else records.push({ cells, line: start });
+    });
     const consumed = final ? input.length : res.meta.cursor;
     offset += encodedLength(input.slice(0, consumed), dec.label);
     chars += consumed;

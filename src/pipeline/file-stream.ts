@@ -75,8 +75,9 @@ export interface Sniffed {
  * mark, the line break, and whether it is text at all. Throws UnreadableFile with a reason a person
  * can act on.
  */
-export async function sniff(bucket: R2Bucket, key: string, format: Format): Promise<Sniffed> {
-  const raw = await bucket.get(key, { range: { offset: 0, length: 2 } });
+export async function sniff(bucket: R2Bucket, key: string, size: number, format: Format): Promise<Sniffed> {
+  if (size === 0) throw new UnreadableFile("The file is empty (0 bytes): an empty file has no header or rows");
+  const raw = await bucket.get(key, { range: { offset: 0, length: Math.min(2, size) } });
   if (!raw) throw new UnreadableFile("The staged file is missing from storage");
   const magic = new Uint8Array(await raw.arrayBuffer());
   if (magic.byteLength === 0) throw new UnreadableFile("The file is empty (0 bytes): an empty file has no header or rows");
