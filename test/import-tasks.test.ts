@@ -165,3 +165,23 @@ describe("tenant isolation of tasks", () => {
     expect((await call("/api/v1/imports", { key: acct.event_api_key })).status).toBe(403);
   });
 });
+
+describe("tenant isolation of runs and error reports", () => {
+  it("answers 404 for another account's run id, even through one's own task", async () => {
+    const t = await createUploadTask(acct);
+    await upload(acct, t.id, "event,customer_id\nbad.name,1\n");
+    await launch(acct, t.id);
+    const { tick, settledRun } = await import("./support/imports");
+    await tick();
+    const run = await settledRun(acct, t.id);
+    const own = await api(`/imports/${t.id}/runs/${run.id}/errors.csv`);
+    expect(own.status).toBe(200);
+    expect(own.text).toContain("bad.name");
+    const mine = await call("/api/v1/imports", { method: "POST", key: other.user_api_key, json: { name: "mine", source: { type: "upload" } } });
+    const res = await call(`/api/v1/imports/${mine.json.id}/runs/${run.id}/errors.csv`, { key: other.user_api_key });
+    expect(res.status, res.text).toBe(404);
+    expect(res.text).not.toContain("bad.name");
+    const runsOfMine = await call(`/api/v1/imports/${mine.json.id}/runs`, { key: other.user_api_key });
+    expect(runsOfMine.json.runs).toEqual([]);
+  });
+});

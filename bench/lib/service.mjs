@@ -23,7 +23,7 @@ export async function startService({ stateDir = "bench/.out/state" } = {}) {
   const port = await freePort();
   const child = spawn(
     "wrangler",
-    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, "--show-interactive-dev-session=false", "--log-level", process.env.BENCH_VERBOSE ? "info" : "warn"],
+    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, ...(process.env.BENCH_CHUNK_ROWS ? ["--var", `IMPORT_CHUNK_ROWS:${process.env.BENCH_CHUNK_ROWS}`] : []), "--show-interactive-dev-session=false", "--log-level", process.env.BENCH_VERBOSE ? "info" : "warn"],
     { env, stdio: ["ignore", process.env.BENCH_VERBOSE ? "inherit" : "ignore", "pipe"], detached: true },
   );
   let stderr = "";

@@ -15,8 +15,8 @@ import { rowMapper } from "./row-mapper";
 import { rowUuidFactory } from "./row-uuid";
 
 /** A chunk is IMPORT_CHUNK_ROWS rows or this many characters, whichever comes first. */
-export const CHUNK_CHARS = 4_000_000;
-const ChunkRows = z.coerce.number().int().min(1).max(100_000).catch(20_000);
+export const CHUNK_CHARS = 2_000_000;
+const ChunkRows = z.coerce.number().int().min(1).max(100_000).catch(10_000);
 const ERRORS_STATEMENT_BYTES = 900_000;
 
 const RECORD_ERRORS = `INSERT INTO run_errors (run_id, file_index, line, cells, error)
