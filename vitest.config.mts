@@ -10,13 +10,20 @@ export default defineConfig(async () => {
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           // Small import chunks, so ordinary test files cross chunk boundaries.
-          bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token-0123456789", IMPORT_CHUNK_ROWS: "4" },
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            ADMIN_TOKEN: "test-admin-token-0123456789",
+            IMPORT_CHUNK_ROWS: "4",
+            S3_LIST_PAGE_SIZE: "2", // so a handful of objects crosses listing pages
+          },
         },
       }),
     ],
     test: {
       include: ["test/**/*.test.ts"],
       setupFiles: ["./test/support/apply-migrations.ts"],
+      // Node-side servers the Worker reaches over HTTP: a SigV4-checking S3 server and a fault front.
+      globalSetup: ["./test/support/s3-server.ts"],
     },
   };
 });

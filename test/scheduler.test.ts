@@ -11,9 +11,18 @@ beforeAll(async () => {
 
 const api = (path: string, init: Parameters<typeof call>[1] = {}) => call(`/api/v1${path}`, { key: acct.user_api_key, ...init });
 const HOUR = 3_600_000;
-// Recurring tasks need a source that fetches; S3 runs end at once (fetch failed) in this version,
-// which is all the scheduler needs: each run is recorded with its start time.
-const source = { type: "s3", bucket: "b", region: "us-east-1", access_key_id: "k", secret_access_key: "s" };
+// Recurring tasks need a source that fetches; Snowflake runs end at once (fetch failed) in this
+// version, which is all the scheduler needs: each run is recorded with its start time.
+const source = {
+  type: "snowflake",
+  account: "xy12345",
+  user: "loader",
+  private_key: "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----",
+  warehouse: "WH",
+  database: "DB",
+  schema: "PUBLIC",
+  query: "select 1",
+};
 
 async function recurringTask(schedule: Record<string, unknown>) {
   const res = await api("/imports", { method: "POST", json: { name: "recurring", source, schedule } });

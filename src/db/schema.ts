@@ -164,3 +164,16 @@ export const runErrors = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.runId, t.fileIndex, t.line] })],
 );
+
+/** S3 objects already imported by a task, by ETag: a run imports only new and changed objects. */
+export const s3Objects = sqliteTable(
+  "s3_objects",
+  {
+    taskId: text().notNull(),
+    key: text().notNull(),
+    etag: text().notNull(),
+    runId: text().notNull(),
+    importedAt: text().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.taskId, t.key, t.etag] })],
+);

@@ -1,7 +1,8 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { runFiles, runs, tasks } from "../db/schema";
-import { chunkJob } from "../pipeline/chunk-message";
+import type { BatchItem } from "drizzle-orm/batch";
+import { chunkJob, fetchJob } from "../pipeline/chunk-message";
 import type { TaskRow } from "./tasks";
 
 export type RunRow = typeof runs.$inferSelect;
@@ -50,24 +51,65 @@ export async function startRun(db: Database, env: Env, task: TaskRow, now: Date)
   };
   await db.insert(runs).values(run);
   const type = (JSON.parse(task.source) as { type: string }).type;
-  if (type !== "upload") {
-    return failFetch(db, run, `${type === "s3" ? "S3" : "Snowflake"} sources are not available in this version yet`, now);
+  if (type === "s3") {
+    // Copying objects can take a while: it runs as a queue job, not inside the tick or the request.
+    await env.CHUNKS_QUEUE.send(fetchJob(run.id), { contentType: "json" });
+    return run;
   }
+  if (type !== "upload") return failFetch(db, run, "Snowflake sources are not available in this version yet", now);
   const head = task.fileKey ? await env.FILES.head(task.fileKey) : null;
   if (!head || !task.fileKey) return failFetch(db, run, "The uploaded file is missing; upload it again", now);
   const files = [{ name: task.fileName ?? "upload.csv", r2Key: task.fileKey, bytes: head.size, identity: `${task.id}:${head.etag}` }];
-  await db.batch([
-    db.insert(runFiles).values(files.map((f, i) => ({ runId: run.id, fileIndex: i, ...f }))),
-    db
-      .update(runs)
-      .set({ fetchStatus: "fetched", fetchEndedAt: at, processingStatus: "processing", processingStartedAt: at, progressAt: at })
-      .where(eq(runs.id, run.id)),
-  ]);
-  await env.CHUNKS_QUEUE.sendBatch(files.map((_, i) => ({ body: chunkJob(run.id, i, 0, 1, 0), contentType: "json" as const })));
-  return { ...run, fetchStatus: "fetched", fetchEndedAt: at, processingStatus: "processing", processingStartedAt: at };
+  return beginProcessing(db, env, run, files, [], now);
 }
 
-async function failFetch(db: Database, run: RunRow, error: string, now: Date): Promise<RunRow> {
+export interface StagedFile {
+  name: string;
+  r2Key: string;
+  bytes: number;
+  /** Stable identity of the content; imported rows' event_uuids derive from it. */
+  identity: string;
+}
+
+/**
+ * Ends the fetch (fetched) and starts processing the staged files: their rows and the run's
+ * status change in one batch with `extra` statements, then each file's first chunk is queued.
+ * A fetch that found nothing new is a processed run with 0 rows.
+ */
+export async function beginProcessing(
+  db: Database,
+  env: Env,
+  run: RunRow,
+  files: StagedFile[],
+  extra: BatchItem<"sqlite">[],
+  now: Date,
+): Promise<RunRow> {
+  const at = now.toISOString();
+  const empty = files.length === 0;
+  const update = db
+    .update(runs)
+    .set({
+      fetchStatus: "fetched",
+      fetchEndedAt: at,
+      processingStatus: empty ? "processed" : "processing",
+      processingStartedAt: at,
+      processingEndedAt: empty ? at : null,
+      progressAt: at,
+    })
+    .where(eq(runs.id, run.id));
+  const statements: BatchItem<"sqlite">[] = [update, ...extra];
+  if (!empty) statements.push(db.insert(runFiles).values(files.map((f, i) => ({ runId: run.id, fileIndex: i, ...f }))));
+  else statements.push(completeOnceTask(db, run.taskId, at));
+  await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  for (let i = 0; i < files.length; i += 100) {
+    await env.CHUNKS_QUEUE.sendBatch(
+      files.slice(i, i + 100).map((_, j) => ({ body: chunkJob(run.id, i + j, 0, 1, 0), contentType: "json" as const })),
+    );
+  }
+  return { ...run, fetchStatus: "fetched", fetchEndedAt: at, processingStatus: empty ? "processed" : "processing", processingStartedAt: at };
+}
+
+export async function failFetch(db: Database, run: RunRow, error: string, now: Date): Promise<RunRow> {
   const at = now.toISOString();
   await db.batch([
     db.update(runs).set({ fetchStatus: "failed", fetchEndedAt: at, fetchError: error, progressAt: at }).where(eq(runs.id, run.id)),

@@ -14,3 +14,11 @@ export type ChunkJob = z.infer<typeof ChunkJob>;
 export function chunkJob(runId: string, fileIndex: number, offset: number, line: number, row: number): ChunkJob {
   return { kind: "chunk", run_id: runId, file_index: fileIndex, offset, line, row };
 }
+
+/** A fetch job: bring a run's source data (S3 objects) into R2, then start processing it. */
+export const FetchJob = z.object({ kind: z.literal("fetch"), run_id: z.string().min(1) });
+export type FetchJob = z.infer<typeof FetchJob>;
+export const fetchJob = (runId: string): FetchJob => ({ kind: "fetch", run_id: runId });
+
+/** Everything the chunks queue carries. */
+export const PipelineJob = z.discriminatedUnion("kind", [ChunkJob, FetchJob]);

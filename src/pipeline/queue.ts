@@ -1,6 +1,7 @@
 import { database } from "../db/client";
 import { log } from "../log";
-import { ChunkJob } from "./chunk-message";
+import { fetchS3Run } from "../sources/s3-fetch";
+import { PipelineJob } from "./chunk-message";
 import { processChunk } from "./chunk-consumer";
 import { consumeEvents } from "./events-consumer";
 import { backoffSeconds } from "./retry";
@@ -8,19 +9,20 @@ import { backoffSeconds } from "./retry";
 /** Queue names as wrangler.toml declares them. */
 export const QUEUES = { events: "eei-events", chunks: "eei-chunks" } as const;
 
-/** The queue handler: events to store, or chunks of import files to process. */
+/** The queue handler: events to store, or import jobs (fetch a run's data, process a chunk). */
 export async function queue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const db = database(env.DB);
   if (batch.queue !== QUEUES.chunks) return consumeEvents(db, batch.messages);
   for (const message of batch.messages) {
-    const job = ChunkJob.safeParse(message.body);
+    const job = PipelineJob.safeParse(message.body);
     if (!job.success) {
-      log("error", "chunk message malformed", { message_id: message.id });
+      log("error", "pipeline message malformed", { message_id: message.id });
       message.retry({ delaySeconds: 0 });
       continue;
     }
     try {
-      await processChunk(db, env, job.data, new Date());
+      if (job.data.kind === "fetch") await fetchS3Run(db, env, job.data.run_id, () => new Date());
+      else await processChunk(db, env, job.data, new Date());
       message.ack();
     } catch (err) {
       log("error", "chunk failed; will retry", { run_id: job.data.run_id, attempts: message.attempts, error: String(err), stack: (err as Error)?.stack });

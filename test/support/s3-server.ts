@@ -1,0 +1,70 @@
+// Vitest globalSetup (runs in Node, not in workerd): a real S3-compatible server that verifies
+// SigV4 (@20minutes/s3rver), and a small front that injects faults on request, both on 127.0.0.1.
+import { mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+// @ts-expect-error the package ships no types
+import S3rver from "@20minutes/s3rver";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    s3Port: number;
+    s3FaultPort: number;
+  }
+}
+
+/**
+ * Faults, by key name: a key containing "fail-once-500" answers 500 to its first GET; one containing
+ * "break-once" sends half its body and drops the connection on its first GET. Everything else is
+ * passed through untouched (headers included, so signatures still verify).
+ */
+function faultFront(target: number) {
+  const seen = new Set<string>();
+  return http.createServer((req, res) => {
+    const url = req.url ?? "/";
+    const first = req.method === "GET" && !seen.has(url);
+    seen.add(url);
+    if (first && url.includes("fail-once-500")) {
+      res.writeHead(500, { "content-type": "application/xml" });
+      res.end("<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>");
+      return;
+    }
+    const upstream = http.request({ host: "127.0.0.1", port: target, method: req.method, path: url, headers: req.headers }, (up) => {
+      if (first && url.includes("break-once") && !req.headers.range) {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        let sent = 0;
+        const half = Number(up.headers["content-length"] ?? 0) / 2;
+        up.on("data", (chunk: Buffer) => {
+          if (sent >= half) return;
+          const piece = chunk.subarray(0, Math.max(0, Math.min(chunk.length, half - sent)));
+          sent += piece.length;
+          res.write(piece);
+          if (sent >= half) res.socket?.destroy();
+        });
+        return;
+      }
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+}
+
+export default async function setup(project: TestProject) {
+  const dir = mkdtempSync(join(tmpdir(), "eei-s3-"));
+  const s3 = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: dir, configureBuckets: [{ name: "events" }, { name: "other" }] });
+  const { port } = await s3.run();
+  const front = faultFront(port);
+  await new Promise<void>((r) => front.listen(0, "127.0.0.1", r));
+  project.provide("s3Port", port);
+  project.provide("s3FaultPort", (front.address() as AddressInfo).port);
+  return async () => {
+    front.close();
+    await s3.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
