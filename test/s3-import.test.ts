@@ -58,23 +58,24 @@ const countFor = async (tag: string) =>
   (await env.DB.prepare("SELECT count(*) AS n FROM events WHERE customer_id = ?").bind(tag).first<{ n: number }>())!.n;
 
 describe("S3 imports against a signature-checking S3 server", () => {
-  it("imports every object over several listing pages, keeping only keys that match the pattern", async () => {
+  it("imports every object over several listing pages and fetch jobs, keeping only keys that match the pattern", async () => {
     const tag = crypto.randomUUID();
     const prefix = `pages-${tag}/`;
-    for (let i = 0; i < 5; i++) await put(`${prefix}day-${i}.csv`, csv(tag, 3, i * 3));
+    const days = Array.from({ length: 12 }, (_, i) => i); // more than one fetch job's 10 objects
+    for (const i of days) await put(`${prefix}day-${i}.csv`, csv(tag, 3, i * 3));
     await put(`${prefix}nested/deep.csv`, csv(tag, 2, 100));
     await put(`${prefix}notes.txt`, "not csv");
     const taskId = await s3Task({ prefix, pattern: "*.csv" });
     const run = await runNow(taskId);
     expect(run.fetch.status, JSON.stringify(run)).toBe("fetched");
     expect(run.processing.status).toBe("processed");
-    expect(run.files.map((f: { name: string }) => f.name).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `${prefix}day-${i}.csv`));
-    expect(run.rows).toEqual({ total: 15, processed: 15, errored: 0 });
-    expect(await countFor(tag)).toBe(15);
+    expect(run.files.map((f: { name: string }) => f.name).sort()).toEqual(days.map((i) => `${prefix}day-${i}.csv`).sort());
+    expect(run.rows).toEqual({ total: 36, processed: 36, errored: 0 });
+    expect(await countFor(tag)).toBe(36);
 
     const deep = await s3Task({ prefix, pattern: "**/*.csv" });
     const all = await runNow(deep);
-    expect(all.files).toHaveLength(6);
+    expect(all.files).toHaveLength(13);
   });
 
   it("imports an object once per ETag: nothing new is a processed run with 0 rows; a changed object is imported again", async () => {

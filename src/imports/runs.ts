@@ -72,8 +72,9 @@ export interface StagedFile {
 }
 
 /**
- * Ends the fetch (fetched) and starts processing the staged files: their rows and the run's
- * status change in one batch with `extra` statements, then each file's first chunk is queued.
+ * Ends the fetch (fetched) and starts processing the staged files (index = position in `files`):
+ * their rows (unless `filesRecorded`) and the run's status change in one batch with `extra`
+ * statements, then each file's first chunk is queued.
  * A fetch that found nothing new is a processed run with 0 rows.
  */
 export async function beginProcessing(
@@ -83,6 +84,7 @@ export async function beginProcessing(
   files: StagedFile[],
   extra: BatchItem<"sqlite">[],
   now: Date,
+  filesRecorded = false,
 ): Promise<RunRow> {
   const at = now.toISOString();
   const empty = files.length === 0;
@@ -98,8 +100,8 @@ export async function beginProcessing(
     })
     .where(eq(runs.id, run.id));
   const statements: BatchItem<"sqlite">[] = [update, ...extra];
-  if (!empty) statements.push(db.insert(runFiles).values(files.map((f, i) => ({ runId: run.id, fileIndex: i, ...f }))));
-  else statements.push(completeOnceTask(db, run.taskId, at));
+  if (empty) statements.push(completeOnceTask(db, run.taskId, at));
+  else if (!filesRecorded) statements.push(db.insert(runFiles).values(files.map((f, i) => ({ runId: run.id, fileIndex: i, ...f }))));
   await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   for (let i = 0; i < files.length; i += 100) {
     await env.CHUNKS_QUEUE.sendBatch(
