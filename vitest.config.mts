@@ -23,7 +23,7 @@ export default defineConfig(async () => {
       include: ["test/**/*.test.ts"],
       setupFiles: ["./test/support/apply-migrations.ts"],
       // Node-side servers the Worker reaches over HTTP: a SigV4-checking S3 server and a fault front.
-      globalSetup: ["./test/support/s3-server.ts"],
+      globalSetup: ["./test/support/servers.ts"],
     },
   };
 });

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Account, call, createAccount } from "./support/client";
-import { runs, tick } from "./support/imports";
+import { runs, tick as tickOnce } from "./support/imports";
 import { waitFor } from "./support/wait";
 
 let acct: Account;
@@ -11,8 +11,19 @@ beforeAll(async () => {
 
 const api = (path: string, init: Parameters<typeof call>[1] = {}) => call(`/api/v1${path}`, { key: acct.user_api_key, ...init });
 const HOUR = 3_600_000;
-// Recurring tasks need a source that fetches; Snowflake runs end at once (fetch failed) in this
-// version, which is all the scheduler needs: each run is recorded with its start time.
+
+/** A tick, then the wait until every run it started has ended (fetch jobs run on the queue). */
+async function tick(when: Date) {
+  await tickOnce(when);
+  await waitFor(async () => {
+    const active = await env.DB.prepare("SELECT count(*) AS n FROM runs WHERE account_id = ? AND (fetch_status = 'fetching' OR processing_status = 'processing')")
+      .bind(acct.account_id)
+      .first<{ n: number }>();
+    return active?.n === 0 ? true : undefined;
+  }, "the tick's runs to end");
+}
+// Recurring tasks need a source that fetches. This Snowflake key is not a key, so each run's fetch
+// ends failed at once: all the scheduler needs, since each run is recorded with its start time.
 const source = {
   type: "snowflake",
   account: "xy12345",
@@ -121,7 +132,7 @@ describe("stuck work", () => {
 
   it("re-queues a stuck run's unfinished file from its checkpoint", async () => {
     const { runId } = await stuckRun(false);
-    await tick(new Date(Date.parse(old) + 11 * 60_000));
+    await tickOnce(new Date(Date.parse(old) + 11 * 60_000));
     expect((await status(runId))?.resumes).toBe(1);
     // The re-queued chunk runs and finds the staged file gone: a reason a person understands.
     const ended = await waitFor(async () => {
@@ -136,11 +147,11 @@ describe("stuck work", () => {
     let when = Date.parse(old);
     for (let i = 1; i <= 3; i++) {
       when += 11 * 60_000;
-      await tick(new Date(when));
+      await tickOnce(new Date(when));
       expect((await status(runId))?.resumes).toBe(i);
       await env.DB.prepare("UPDATE runs SET progress_at = ? WHERE id = ?").bind(old, runId).run();
     }
-    await tick(new Date(when + 11 * 60_000));
+    await tickOnce(new Date(when + 11 * 60_000));
     const [run] = await runs(acct, taskId);
     expect(run.processing.status).toBe("failed");
     expect(run.processing.error).toMatch(/no progress for 10 minutes, even after 3 resumes/);

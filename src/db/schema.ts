@@ -85,6 +85,8 @@ export const tasks = sqliteTable(
     fileName: text(),
     fileBytes: integer(),
     fileEtag: text(),
+    /** Snowflake: the incremental column's largest stored value, {cell, column} as JSON. */
+    watermark: text(),
   },
   (t) => [index("tasks_account_idx").on(t.accountId, t.createdAt), index("tasks_due_idx").on(t.status, t.nextRunAt)],
 );
@@ -110,6 +112,10 @@ export const runs = sqliteTable(
     /** Last time the run made progress; the scheduler's stuck-work sweep reads it. */
     progressAt: text().notNull(),
     resumes: integer().notNull().default(0),
+    /** Snowflake: the statement handle and request id, so a redelivered fetch never re-runs it. */
+    sourceState: text(),
+    /** Snowflake: the watermark this run reaches once its rows are stored. */
+    watermarkCandidate: text(),
   },
   (t) => [index("runs_task_idx").on(t.taskId, t.createdAt), index("runs_active_idx").on(t.processingStatus, t.progressAt)],
 );
@@ -121,6 +127,8 @@ export const runFiles = sqliteTable(
     runId: text().notNull(),
     fileIndex: integer().notNull(),
     name: text().notNull(),
+    /** "csv" (uploads, S3) or "ndjson" (decoded Snowflake partitions: one JSON object a line). */
+    kind: text({ enum: ["csv", "ndjson"] }).notNull().default("csv"),
     r2Key: text().notNull(),
     bytes: integer().notNull(),
     /** Stable identity of the file's content (task + etag); imported rows' event_uuids derive from it. */

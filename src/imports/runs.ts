@@ -48,15 +48,16 @@ export async function startRun(db: Database, env: Env, task: TaskRow, now: Date)
     rowsErrored: 0,
     progressAt: at,
     resumes: 0,
+    sourceState: null,
+    watermarkCandidate: null,
   };
   await db.insert(runs).values(run);
   const type = (JSON.parse(task.source) as { type: string }).type;
-  if (type === "s3") {
-    // Copying objects can take a while: it runs as a queue job, not inside the tick or the request.
+  if (type !== "upload") {
+    // Copying objects or query results can take a while: a queue job does it, not the tick or the request.
     await env.CHUNKS_QUEUE.send(fetchJob(run.id), { contentType: "json" });
     return run;
   }
-  if (type !== "upload") return failFetch(db, run, "Snowflake sources are not available in this version yet", now);
   const head = task.fileKey ? await env.FILES.head(task.fileKey) : null;
   if (!head || !task.fileKey) return failFetch(db, run, "The uploaded file is missing; upload it again", now);
   const files = [{ name: task.fileName ?? "upload.csv", r2Key: task.fileKey, bytes: head.size, identity: `${task.id}:${head.etag}` }];
@@ -101,7 +102,7 @@ export async function beginProcessing(
     .where(eq(runs.id, run.id));
   const statements: BatchItem<"sqlite">[] = [update, ...extra];
   if (empty) statements.push(completeOnceTask(db, run.taskId, at));
-  else if (!filesRecorded) statements.push(db.insert(runFiles).values(files.map((f, i) => ({ runId: run.id, fileIndex: i, ...f }))));
+  else if (!filesRecorded) statements.push(...files.map((f, i) => db.insert(runFiles).values({ runId: run.id, fileIndex: i, ...f })));
   await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   for (let i = 0; i < files.length; i += 100) {
     await env.CHUNKS_QUEUE.sendBatch(
@@ -154,6 +155,16 @@ export function finishIfDone(db: Database, run: Pick<RunRow, "id" | "taskId">, a
           eq(tasks.status, "launched"),
           sql`json_extract(${tasks.schedule}, '$.frequency') = 'once'`,
           sql`EXISTS (SELECT 1 FROM ${runs} WHERE ${runs.id} = ${run.id} AND ${runs.processingStatus} = 'processed')`,
+        ),
+      ),
+    // The incremental watermark moves only once every row up to it is stored.
+    db
+      .update(tasks)
+      .set({ watermark: sql`(SELECT ${runs.watermarkCandidate} FROM ${runs} WHERE ${runs.id} = ${run.id})` })
+      .where(
+        and(
+          eq(tasks.id, run.taskId),
+          sql`EXISTS (SELECT 1 FROM ${runs} WHERE ${runs.id} = ${run.id} AND ${runs.processingStatus} = 'processed' AND ${runs.watermarkCandidate} IS NOT NULL)`,
         ),
       ),
   ] as const;

@@ -37,7 +37,11 @@ export const SnowflakeSource = z.object({
   schema: text("a schema name", 255),
   role: z.string().min(1).max(255).optional(),
   query: text("a SQL query", 100_000),
-  incremental_column: z.string().min(1).max(255).optional(),
+  incremental_column: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, "must be a plain column name (letters, digits, _ and $)")
+    .max(255)
+    .optional(),
   endpoint: z.string().url("must be a URL").optional(),
 });
 

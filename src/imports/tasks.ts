@@ -51,6 +51,7 @@ export async function createTask(db: Database, env: Env, accountId: string, inpu
     fileName: null,
     fileBytes: null,
     fileEtag: null,
+    watermark: null,
   };
   await db.insert(tasks).values(row);
   return row;

@@ -11,8 +11,8 @@ import { log } from "../log";
 import { type ChunkJob, chunkJob } from "./chunk-message";
 import { type Decoding, UnreadableFile, readRecords } from "./csv-reader";
 import { openAt, sniff } from "./file-stream";
-import { rowMapper } from "./row-mapper";
-import { rowUuidFactory } from "./row-uuid";
+import { objectMapper, rowMapper } from "./row-mapper";
+import { contentUuid, rowUuidFactory } from "./row-uuid";
 
 /** A chunk is IMPORT_CHUNK_ROWS rows or this many characters, whichever comes first. */
 export const CHUNK_CHARS = 2_000_000;
@@ -58,7 +58,8 @@ export async function processChunk(db: Database, env: Env, job: ChunkJob, now: D
     let gzip: boolean;
     let from = { offset: job.offset, line: job.line };
     if (file.encoding && file.newline && file.gzip !== null) {
-      decoding = { label: file.encoding, newline: file.newline as Decoding["newline"], delimiter: format.delimiter };
+      // NDJSON lines never hold a raw U+0001 (JSON escapes it), so each line is one cell.
+      decoding = { label: file.encoding, newline: file.newline as Decoding["newline"], delimiter: file.kind === "ndjson" ? "\u0001" : format.delimiter };
       gzip = file.gzip;
     } else {
       const sniffed = await sniff(env.FILES, file.r2Key, file.bytes, format);
@@ -79,14 +80,16 @@ export async function processChunk(db: Database, env: Env, job: ChunkJob, now: D
       header = first.cells.map((c) => c.trim());
       records = records.slice(1);
     }
-    const map = rowMapper(header, JSON.parse(task.mapping) as Mapping, format, task.defaultEvent);
+    const map = file.kind === "ndjson" ? ndjsonMapper(task, format) : rowMapper(header, JSON.parse(task.mapping) as Mapping, format, task.defaultEvent);
     const uuidOf = await rowUuidFactory(file.identity);
     const at = now.toISOString();
     const nowMs = now.getTime();
     const rows: string[] = [];
     const errors: string[] = [];
     records.forEach((rec, i) => {
-      const mapped = rec.error ? ({ ok: false, error: rec.error } as const) : map(rec.cells, nowMs, uuidOf(job.row + i));
+      const mapped = rec.error
+        ? ({ ok: false, error: rec.error } as const)
+        : map(rec.cells, nowMs, file.kind === "ndjson" ? contentUuid(file.identity, rec.cells[0] ?? "") : uuidOf(job.row + i));
       if (mapped.ok) rows.push(eventRow(mapped.event, at));
       else errors.push(JSON.stringify([rec.line, JSON.stringify(rec.cells), mapped.error]));
     });
@@ -135,4 +138,10 @@ function errorStatements(d1: D1Database, runId: string, fileIndex: number, error
   }
   if (part.length > 0) out.push(d1.prepare(RECORD_ERRORS).bind(runId, fileIndex, `[${part.join(",")}]`));
   return out;
+}
+
+/** Rows staged as one JSON object a line (decoded Snowflake partitions), mapped with their JSON types. */
+function ndjsonMapper(task: typeof tasks.$inferSelect, format: Format) {
+  const map = objectMapper(JSON.parse(task.mapping) as Mapping, format, task.defaultEvent);
+  return (cells: string[], receivedAtMs: number, uuid: string) => map(JSON.parse(cells[0] ?? "{}") as Record<string, unknown>, receivedAtMs, uuid);
 }

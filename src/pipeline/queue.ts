@@ -1,6 +1,6 @@
 import { database } from "../db/client";
 import { log } from "../log";
-import { fetchS3Run } from "../sources/s3-fetch";
+import { fetchRun } from "../sources/fetch-run";
 import { PipelineJob } from "./chunk-message";
 import { processChunk } from "./chunk-consumer";
 import { consumeEvents } from "./events-consumer";
@@ -21,7 +21,7 @@ export async function queue(batch: MessageBatch<unknown>, env: Env): Promise<voi
       continue;
     }
     try {
-      if (job.data.kind === "fetch") await fetchS3Run(db, env, job.data.run_id, () => new Date());
+      if (job.data.kind === "fetch") await fetchRun(db, env, job.data.run_id, () => new Date());
       else await processChunk(db, env, job.data, new Date());
       message.ack();
     } catch (err) {

@@ -105,3 +105,58 @@ function convert(cell: string, type: AttrType, split: (v: string) => string[]): 
       return { ok: true, value: split(cell) };
   }
 }
+
+/**
+ * The same rules for rows that arrive as JSON objects with typed values (decoded Snowflake rows):
+ * keys match standard fields and `mapping` case-insensitively, unmapped keys become attributes in
+ * lower case keeping their JSON type, nulls are left out, and every event passes §3.1's rules.
+ */
+export function objectMapper(mapping: Mapping, format: Format, defaultEvent: string | null) {
+  const byLower = new Map(Object.entries(mapping).map(([k, v]) => [k.toLowerCase(), v]));
+  const split = (v: string) =>
+    v
+      .split(format.product_ids_delimiter)
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
+  return (row: Record<string, unknown>, receivedAtMs: number, uuid: string): Mapped => {
+    const raw: Record<string, unknown> = {};
+    const errors: string[] = [];
+    for (const [key, value] of Object.entries(row)) {
+      const m = byLower.get(key.toLowerCase());
+      const target = (m === undefined ? key : typeof m === "string" ? m : m.field).trim();
+      const lower = target.toLowerCase();
+      const type: AttrType = m !== undefined && typeof m !== "string" ? m.type : "string";
+      if (value === null || value === undefined || value === "") {
+        if (type === "boolean" && m !== undefined) errors.push(`${target}: must be true or false, not blank`);
+        continue;
+      }
+      if (STANDARD.has(lower)) {
+        if (lower === "product_ids") raw[lower] = Array.isArray(value) ? value.map(String) : split(String(value));
+        else raw[lower] = typeof value === "number" || typeof value === "boolean" ? String(value) : value;
+        continue;
+      }
+      const name = m === undefined ? lower : target;
+      if (typeof value === "string" && m !== undefined) {
+        const typed = convert(value, type, split);
+        if (typed.ok) raw[name] = typed.value;
+        else errors.push(`${name}: ${typed.error}`);
+      } else raw[name] = value;
+    }
+    if (raw.event === undefined && defaultEvent) raw.event = defaultEvent;
+    if (raw.event_uuid === undefined) raw.event_uuid = uuid;
+    const v = validateEvent(raw, receivedAtMs);
+    if (!v.ok) errors.push(...v.errors.map(describe));
+    if (errors.length > 0) return { ok: false, error: errors.join("; ") };
+    return v as Mapped & { ok: true };
+  };
+}
+
+/** Whether columns named `names` (after mapping) include an identifier. */
+export function hasIdentifierColumn(names: string[], mapping: Mapping): boolean {
+  const byLower = new Map(Object.entries(mapping).map(([k, v]) => [k.toLowerCase(), v]));
+  return names.some((n) => {
+    const m = byLower.get(n.toLowerCase());
+    const target = (m === undefined ? n : typeof m === "string" ? m : m.field).toLowerCase();
+    return (IDENTIFIERS as readonly string[]).includes(target);
+  });
+}

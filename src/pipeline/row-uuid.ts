@@ -22,3 +22,20 @@ export async function rowUuidFactory(identity: string): Promise<(row: number) =>
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   };
 }
+
+/**
+ * A UUID (version 8) from a row's content, for sources whose rows have no stable position
+ * (a Snowflake query re-run returns the rows again, maybe in another order): the same row of the
+ * same task always gets the same uuid, so a retried run stores nothing twice. FNV-1a, four lanes.
+ */
+export function contentUuid(seed: string, text: string): string {
+  const lanes = [0x811c9dc5, 0x01000193 ^ 0x5bd1e995, 0x9e3779b9, 0x85ebca6b];
+  const input = `${seed}\n${text}`;
+  for (let i = 0; i < input.length; i++) {
+    const c = input.charCodeAt(i);
+    for (let l = 0; l < 4; l++) lanes[l] = Math.imul(lanes[l]! ^ (c + l * 0x9e), 0x01000193) >>> 0;
+  }
+  const hex = lanes.map((x) => x.toString(16).padStart(8, "0")).join("");
+  const v = `${hex.slice(0, 12)}8${hex.slice(13, 16)}${((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17)}`;
+  return `${v.slice(0, 8)}-${v.slice(8, 12)}-${v.slice(12, 16)}-${v.slice(16, 20)}-${v.slice(20)}`;
+}

@@ -1,8 +1,8 @@
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../db/client";
-import { runFiles, runs, s3Objects, tasks } from "../db/schema";
-import { beginProcessing, failFetch } from "../imports/runs";
+import { runFiles, runs, s3Objects, type tasks } from "../db/schema";
+import { beginProcessing, failFetch, type RunRow } from "../imports/runs";
 import { decryptSecrets } from "../imports/secrets";
 import { log } from "../log";
 import { fetchJob } from "../pipeline/chunk-message";
@@ -25,11 +25,7 @@ const OBJECTS_PER_JOB = 10;
  * end the fetch failed with S3's own code and message; the task stays launched, so the next run
  * tries again.
  */
-export async function fetchS3Run(db: Database, env: Env, runId: string, now: () => Date): Promise<void> {
-  const run = await db.select().from(runs).where(eq(runs.id, runId)).get();
-  if (!run || run.fetchStatus !== "fetching") return; // done already: a redelivered job
-  const task = await db.select().from(tasks).where(eq(tasks.id, run.taskId)).get();
-  if (!task) return void (await failFetch(db, run, "The import task was deleted", now()));
+export async function fetchS3Run(db: Database, env: Env, run: RunRow, task: typeof tasks.$inferSelect, now: () => Date): Promise<void> {
   const source = JSON.parse(task.source) as { bucket: string; region: string; endpoint?: string; prefix?: string; pattern?: string; access_key_id: string };
   const secrets = task.secrets ? await decryptSecrets(env, task.secrets) : {};
   const client = s3Client({ ...source, secret_access_key: secrets.secret_access_key ?? "" }, PageSize.parse(env.S3_LIST_PAGE_SIZE));
@@ -57,7 +53,11 @@ export async function fetchS3Run(db: Database, env: Env, runId: string, now: () 
       }
     }
     if (newFiles.length > 0) {
-      await db.batch([db.insert(runFiles).values(newFiles), db.update(runs).set({ progressAt: now().toISOString() }).where(eq(runs.id, run.id))]);
+      // One insert a file: a multi-row insert would pass D1's 100 bound parameters.
+      await db.batch([
+        db.update(runs).set({ progressAt: now().toISOString() }).where(eq(runs.id, run.id)),
+        ...newFiles.map((f) => db.insert(runFiles).values(f)),
+      ]);
     }
     if (fresh.length > batch.length) {
       await env.CHUNKS_QUEUE.send(fetchJob(run.id), { contentType: "json" });

@@ -1,11 +1,13 @@
 // Vitest globalSetup (runs in Node, not in workerd): a real S3-compatible server that verifies
-// SigV4 (@20minutes/s3rver), and a small front that injects faults on request, both on 127.0.0.1.
+// SigV4 (@20minutes/s3rver), a small front that injects faults on request, and a Snowflake SQL
+// API v2 server (snowflake-server.ts), all on 127.0.0.1.
 import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { startSnowflakeServer } from "./snowflake-server";
 // @ts-expect-error the package ships no types
 import S3rver from "@20minutes/s3rver";
 
@@ -13,6 +15,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     s3Port: number;
     s3FaultPort: number;
+    snowflakePort: number;
+    snowflakeKey: string;
   }
 }
 
@@ -62,7 +66,11 @@ export default async function setup(project: TestProject) {
   await new Promise<void>((r) => front.listen(0, "127.0.0.1", r));
   project.provide("s3Port", port);
   project.provide("s3FaultPort", (front.address() as AddressInfo).port);
+  const snowflake = await startSnowflakeServer();
+  project.provide("snowflakePort", snowflake.port);
+  project.provide("snowflakeKey", snowflake.pem);
   return async () => {
+    snowflake.close();
     front.close();
     await s3.close();
     rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,160 @@
+import { jwtSigner } from "./snowflake-jwt";
+
+export interface SnowflakeConfig {
+  account: string;
+  user: string;
+  private_key: string;
+  warehouse: string;
+  database: string;
+  schema: string;
+  role?: string;
+  endpoint?: string;
+}
+
+export interface Column {
+  name: string;
+  type: string;
+  scale?: number | null;
+}
+
+export interface ResultSet {
+  handle: string;
+  rowType: Column[];
+  /** Number of partitions; partition 0's rows are `first`. */
+  partitions: number;
+  first: (string | null)[][];
+}
+
+export type Binding = { type: string; value: string };
+
+/** Snowflake refused the statement (or the credentials): its own code and message. */
+export class SnowflakeError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+  }
+}
+
+const TRIES = 6;
+const USER_AGENT = "edge-event-imports/0.1";
+const POLL_LIMIT_MS = 10 * 60_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Exponential backoff with full jitter. */
+const backoff = (attempt: number) => sleep(Math.random() * Math.min(200 * 2 ** attempt, 5_000));
+const retryable = (status: number) => status === 429 || status >= 500;
+
+async function failure(res: Response): Promise<SnowflakeError> {
+  const text = await res.text().catch(() => "");
+  let body: { code?: string; message?: string } = {};
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: keep the status
+  }
+  return new SnowflakeError(res.status, body.code ?? `HTTP${res.status}`, (body.message ?? (res.statusText || "no message")).slice(0, 500));
+}
+
+/**
+ * The SQL API v2 over fetch: key-pair JWT, a requestId on every submission and `retry=true` when
+ * resubmitting (so a statement never runs twice), 202 answers polled with backoff, 429/5xx retried
+ * with jitter, every partition fetched (bodies arrive gzip-decoded by the runtime).
+ */
+export async function snowflakeClient(cfg: SnowflakeConfig) {
+  let token: () => Promise<string>;
+  try {
+    token = await jwtSigner(cfg.account, cfg.user, cfg.private_key);
+  } catch {
+    throw new SnowflakeError(0, "InvalidPrivateKey", "private_key is not a usable unencrypted PKCS#8 RSA key");
+  }
+  const base = (cfg.endpoint ?? `https://${cfg.account.trim().toLowerCase().replace(/_/g, "-")}.snowflakecomputing.com`).replace(/\/+$/, "");
+  const headers = async (post: boolean): Promise<Record<string, string>> => ({
+    authorization: `Bearer ${await token()}`,
+    "x-snowflake-authorization-token-type": "KEYPAIR_JWT",
+    accept: "application/json",
+    "user-agent": USER_AGENT,
+    ...(post ? { "content-type": "application/json" } : {}),
+  });
+
+  /** GET with retries on 429/5xx and network errors; 202 is handed back to the caller. */
+  async function get(url: string): Promise<Response> {
+    let last: unknown;
+    for (let attempt = 0; attempt < TRIES; attempt++) {
+      try {
+        const res = await fetch(url, { headers: await headers(false) });
+        if (res.ok) return res;
+        if (!retryable(res.status)) throw await failure(res);
+        last = await failure(res);
+      } catch (err) {
+        if (err instanceof SnowflakeError && !retryable(err.status)) throw err;
+        last = err;
+      }
+      await backoff(attempt);
+    }
+    throw last instanceof SnowflakeError ? last : new SnowflakeError(0, "Unreachable", `Snowflake did not answer (${String(last)})`);
+  }
+
+  async function resultOf(body: Record<string, unknown>): Promise<ResultSet> {
+    const meta = body.resultSetMetaData as { rowType: Column[]; partitionInfo?: unknown[] } | undefined;
+    if (!meta) throw new SnowflakeError(200, String(body.code ?? "NoResult"), "the response has no result set");
+    return {
+      handle: String(body.statementHandle),
+      rowType: meta.rowType,
+      partitions: Math.max(1, meta.partitionInfo?.length ?? 1),
+      first: (body.data as (string | null)[][]) ?? [],
+    };
+  }
+
+  return {
+    /** Runs one statement to completion and returns its first partition and shape. */
+    async execute(statement: string, bindings?: Record<string, Binding>): Promise<ResultSet> {
+      const requestId = crypto.randomUUID();
+      const payload = JSON.stringify({
+        statement,
+        timeout: 600,
+        warehouse: cfg.warehouse,
+        database: cfg.database,
+        schema: cfg.schema,
+        ...(cfg.role ? { role: cfg.role } : {}),
+        ...(bindings ? { bindings } : {}),
+      });
+      let res: Response | undefined;
+      let last: unknown;
+      for (let attempt = 0; attempt < TRIES; attempt++) {
+        const q = new URLSearchParams({ requestId, ...(attempt > 0 ? { retry: "true" } : {}) });
+        try {
+          res = await fetch(`${base}/api/v2/statements?${q}`, { method: "POST", headers: await headers(true), body: payload });
+          if (res.ok) break;
+          if (!retryable(res.status)) throw await failure(res);
+          last = await failure(res);
+        } catch (err) {
+          if (err instanceof SnowflakeError && !retryable(err.status)) throw err;
+          last = err;
+        }
+        res = undefined;
+        await backoff(attempt);
+      }
+      if (!res) throw last instanceof SnowflakeError ? last : new SnowflakeError(0, "Unreachable", `Snowflake did not answer (${String(last)})`);
+      let body = (await res.json()) as Record<string, unknown>;
+      const started = Date.now();
+      for (let poll = 0; res.status === 202; poll++) {
+        if (Date.now() - started > POLL_LIMIT_MS) throw new SnowflakeError(408, "PollTimeout", "the statement was still running after 10 minutes");
+        await sleep(Math.min(100 * 2 ** poll, 2_000));
+        const url = new URL(String(body.statementStatusUrl ?? `/api/v2/statements/${body.statementHandle}`), base);
+        res = await get(url.toString());
+        body = (await res.json()) as Record<string, unknown>;
+      }
+      return resultOf(body);
+    },
+
+    /** Rows of partition `n` ≥ 1 (no metadata: the caller keeps partition 0's rowType). */
+    async partition(handle: string, n: number): Promise<(string | null)[][]> {
+      const res = await get(`${base}/api/v2/statements/${encodeURIComponent(handle)}?partition=${n}`);
+      const body = (await res.json()) as { data?: (string | null)[][] };
+      return body.data ?? [];
+    },
+  };
+}
