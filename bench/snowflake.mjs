@@ -1,0 +1,91 @@
+// Snowflake imports (issue: recurring Snowflake imports): a 200,000-row result in 10 partitions
+// from the local SQL API v2 test server to `processed`, next to Node fetching and decoding the same
+// partitions alone, in the same run (the floor).
+import { build } from "esbuild";
+import { startSnowflakeServer } from "../test/support/snowflake-server.ts";
+import { basic, createAccount } from "./lib/service.mjs";
+
+/** The Worker's own client and decoder, bundled for Node, so the floor does the very same decoding. */
+async function workerCode() {
+  await build({
+    stdin: { contents: 'export { snowflakeClient } from "./src/sources/snowflake-client"; export { decoderFor } from "./src/sources/snowflake-decode";', resolveDir: ".", loader: "ts" },
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    outfile: "bench/.out/snowflake-lib.mjs",
+    logLevel: "error",
+  });
+  return import(`./.out/snowflake-lib.mjs?${Date.now()}`);
+}
+
+const ROWS = Number(process.env.BENCH_SF_ROWS ?? 200_000);
+const PARTITIONS = 10;
+
+export async function benchSnowflake(service) {
+  const { snowflakeClient, decoderFor } = await workerCode();
+  const server = await startSnowflakeServer();
+  const endpoint = `http://127.0.0.1:${server.port}`;
+  try {
+    const rowType = [
+      { name: "CUSTOMER_ID", type: "text" },
+      { name: "EVENT", type: "text" },
+      { name: "AMOUNT", type: "fixed", scale: 2 },
+      { name: "TIMESTAMP", type: "timestamp_ntz" },
+      { name: "PROPS", type: "variant" },
+    ];
+    const rows = Array.from({ length: ROWS }, (_, i) => [`sf-${i % 10_000}`, "purchase", `${(i % 10_000) / 100}`, `${1_700_000_000 + i}.000000000`, `{"n": ${i}}`]);
+    const reg = await fetch(`${endpoint}/_test/dataset`, { method: "POST", body: JSON.stringify({ name: "bench", rowType, rows, partitionSize: Math.ceil(ROWS / PARTITIONS) }) });
+    if (!reg.ok) throw new Error("dataset registration failed");
+    const cfg = { account: "testacct", user: "loader", private_key: server.pem, warehouse: "WH", database: "DB", schema: "PUBLIC", endpoint };
+
+    // Floor: the same statement and partitions fetched and decoded by Node alone.
+    const floorStart = performance.now();
+    const client = await snowflakeClient(cfg);
+    const result = await client.execute("select * from bench");
+    const decoders = result.rowType.map(decoderFor);
+    let decoded = 0;
+    for (let n = 0; n < result.partitions; n++) {
+      const data = n === 0 ? result.first : await client.partition(result.handle, n);
+      for (const row of data) {
+        const obj = {};
+        for (let i = 0; i < row.length; i++) obj[result.rowType[i].name] = decoders[i](row[i]);
+        decoded++;
+      }
+    }
+    const floorSeconds = (performance.now() - floorStart) / 1000;
+    if (decoded !== ROWS) throw new Error(`floor decoded ${decoded} rows`);
+
+    const acct = await createAccount(service, "bench-snowflake");
+    const auth = { authorization: basic(acct.user_api_key), "content-type": "application/json" };
+    const task = await fetch(`${service.base}/api/v1/imports`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ name: "sf bench", source: { type: "snowflake", ...cfg, query: "select * from bench" }, schedule: { frequency: "daily" }, default_event: "purchase" }),
+    }).then((r) => r.json());
+    await fetch(`${service.base}/api/v1/imports/${task.id}/launch`, { method: "POST", headers: auth });
+    const start = performance.now();
+    const started = await fetch(`${service.base}/api/v1/imports/${task.id}/run`, { method: "POST", headers: auth });
+    if (started.status !== 202) throw new Error(`run: ${started.status} ${await started.text()}`);
+    let run;
+    for (;;) {
+      [run] = (await fetch(`${service.base}/api/v1/imports/${task.id}/runs`, { headers: auth }).then((r) => r.json())).runs;
+      if (run.fetch.status === "failed" || (run.processing && run.processing.status !== "processing")) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const seconds = (performance.now() - start) / 1000;
+    if (run.processing?.status !== "processed" || run.rows.processed !== ROWS) throw new Error(`snowflake import did not finish cleanly: ${JSON.stringify(run)}`);
+    const rowsPerS = ROWS / seconds;
+    const floorRowsPerS = ROWS / floorSeconds;
+    console.log(
+      `snowflake: ${ROWS.toLocaleString("en-US")} rows in ${result.partitions} partitions to processed in ${seconds.toFixed(1)} s = ${Math.round(rowsPerS)} rows/s; ` +
+        `Node fetch + decode alone ${floorSeconds.toFixed(2)} s = ${Math.round(floorRowsPerS)} rows/s`,
+    );
+    return {
+      snowflake_rows_per_s: Math.round(rowsPerS),
+      snowflake_floor_rows_per_s: Math.round(floorRowsPerS),
+      snowflake_vs_floor_ratio: Number((rowsPerS / floorRowsPerS).toFixed(3)),
+    };
+  } finally {
+    server.close();
+  }
+}
