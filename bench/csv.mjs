@@ -108,10 +108,12 @@ export async function benchCsv(service) {
     const tick = await fetch(`${service.base}/cdn-cgi/handler/scheduled?cron=*+*+*+*+*`);
     if (!tick.ok) throw new Error(`tick failed: ${tick.status}`);
     let run;
+    const deadline = Date.now() + 15 * 60_000;
     for (;;) {
       const list = await fetch(`${service.base}/api/v1/imports/${created.id}/runs`, { headers: auth }).then((r) => r.json());
       run = list.runs[0];
       if (run && (run.fetch.status === "failed" || (run.processing && run.processing.status !== "processing"))) break;
+      if (Date.now() > deadline) throw new Error(`the import did not finish in 15 minutes: ${JSON.stringify(run)}`);
       await new Promise((r) => setTimeout(r, 250));
     }
     const seconds = (performance.now() - start) / 1000;

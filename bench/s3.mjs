@@ -58,9 +58,11 @@ export async function benchS3(service) {
     const started = await fetch(`${service.base}/api/v1/imports/${task.id}/run`, { method: "POST", headers: auth });
     if (started.status !== 202) throw new Error(`run: ${started.status} ${await started.text()}`);
     let run;
+    const deadline = Date.now() + 10 * 60_000;
     for (;;) {
       [run] = (await fetch(`${service.base}/api/v1/imports/${task.id}/runs`, { headers: auth }).then((r) => r.json())).runs;
       if (run.fetch.status !== "fetching") break;
+      if (Date.now() > deadline) throw new Error(`the run did not finish in 10 minutes: ${JSON.stringify(run)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     if (run.fetch.status !== "fetched" || run.files.length !== OBJECTS) throw new Error(`fetch failed: ${JSON.stringify(run.fetch)}`);

@@ -1,51 +1,72 @@
-import type { FieldError } from "../http/problem";
 import { type NormalizedEvent, validateEvent } from "../events/normalize";
 import { IDENTIFIERS } from "../events/rules";
 import type { Format, Mapping } from "../imports/task-schema";
 import { UnreadableFile } from "./csv-reader";
+import { convert, type AttrType } from "./typed-cells";
 
 const STANDARD = new Set(["event", "customer_id", "email", "device_id", "cookie", "product_ids", "timestamp", "event_uuid"]);
 
-type AttrType = "string" | "integer" | "decimal" | "boolean" | "date" | "array";
 interface Column {
   target: string;
   type: AttrType;
   standard: boolean;
+  /** Whether `mapping` names this column (a typed attribute keeps its given spelling). */
+  mapped: boolean;
 }
-
-const INTEGER_RE = /^[+-]?\d+$/;
-const DECIMAL_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const DATE_RE = /^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?)?$/;
 
 export type Mapped = { ok: true; event: NormalizedEvent } | { ok: false; error: string };
 
 /**
- * Turns header + mapping into a row → event function (API.md §4.4): standard columns by name
- * (case-insensitive), `mapping` renames and types attributes, unmapped columns become string
- * attributes in lower case, empty cells are left out, and every event passes §3.1's rules.
+ * Where a source column goes (API.md §4.4): a standard field by name (case-insensitive), or what
+ * `mapping` says (renamed, maybe typed), or else an attribute named by the column in lower case.
  */
-export function rowMapper(header: string[], mapping: Mapping, format: Format, defaultEvent: string | null) {
+function columnResolver(mapping: Mapping) {
   const byLower = new Map(Object.entries(mapping).map(([k, v]) => [k.toLowerCase(), v]));
-  const columns: Column[] = header.map((name) => {
+  return (name: string): Column => {
     const m = byLower.get(name.trim().toLowerCase());
-    const target = (m === undefined ? name.trim() : typeof m === "string" ? m : m.field).trim();
+    const target = (m === undefined ? name : typeof m === "string" ? m : m.field).trim();
     const lower = target.toLowerCase();
     const standard = STANDARD.has(lower);
     const type: AttrType = m !== undefined && typeof m !== "string" ? m.type : "string";
-    return { target: standard ? lower : m === undefined ? lower : target, type, standard };
-  });
+    return { target: standard || m === undefined ? lower : target, type, standard, mapped: m !== undefined };
+  };
+}
+
+/** Whether columns named `names` (after mapping) include an identifier. */
+export function hasIdentifierColumn(names: string[], mapping: Mapping): boolean {
+  const resolve = columnResolver(mapping);
+  return names.map(resolve).some((c) => c.standard && (IDENTIFIERS as readonly string[]).includes(c.target));
+}
+
+const splitter = (format: Format) => (v: string) =>
+  v
+    .split(format.product_ids_delimiter)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+
+/** The common end of both mappers: default event, row uuid, §3.1's rules, one error text. */
+function finish(raw: Record<string, unknown>, errors: string[], defaultEvent: string | null, receivedAtMs: number, uuid: string): Mapped {
+  if (raw.event === undefined && defaultEvent) raw.event = defaultEvent;
+  if (raw.event_uuid === undefined) raw.event_uuid = uuid;
+  const v = validateEvent(raw, receivedAtMs);
+  if (!v.ok) errors.push(...v.errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)));
+  if (errors.length > 0) return { ok: false, error: errors.join("; ") };
+  return v as Mapped & { ok: true };
+}
+
+/**
+ * CSV rows: header + mapping become a row → event function. Empty cells are left out (a blank in
+ * a boolean column is an error, as in Blueshift); typed attributes must fit their type.
+ */
+export function rowMapper(header: string[], mapping: Mapping, format: Format, defaultEvent: string | null) {
   if (header.every((h) => h.trim() === "")) throw new UnreadableFile("The file has no header row: its first line is empty");
-  if (!columns.some((c) => c.standard && (IDENTIFIERS as readonly string[]).includes(c.target))) {
+  if (!hasIdentifierColumn(header, mapping)) {
     throw new UnreadableFile(
       `No identifier column: the header (${header.slice(0, 20).join(", ")}) needs one of ${IDENTIFIERS.join(", ")}, or a mapping to one`,
     );
   }
-  const split = (v: string) =>
-    v
-      .split(format.product_ids_delimiter)
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0);
-
+  const columns = header.map(columnResolver(mapping));
+  const split = splitter(format);
   return (cells: string[], receivedAtMs: number, uuid: string): Mapped => {
     if (cells.length > columns.length && cells.slice(columns.length).some((c) => c !== "")) {
       return { ok: false, error: `the row has ${cells.length} cells but the header has ${columns.length}` };
@@ -67,96 +88,39 @@ export function rowMapper(header: string[], mapping: Mapping, format: Format, de
       if (typed.ok) raw[col.target] = typed.value;
       else errors.push(`${col.target}: ${typed.error}`);
     }
-    if (raw.event === undefined && defaultEvent) raw.event = defaultEvent;
-    if (raw.event_uuid === undefined) raw.event_uuid = uuid;
-    const v = validateEvent(raw, receivedAtMs);
-    if (!v.ok) errors.push(...v.errors.map(describe));
-    if (errors.length > 0) return { ok: false, error: errors.join("; ") };
-    return v as Mapped & { ok: true };
+    return finish(raw, errors, defaultEvent, receivedAtMs, uuid);
   };
 }
 
-function describe(e: FieldError): string {
-  return e.field ? `${e.field}: ${e.message}` : e.message;
-}
-
-function convert(cell: string, type: AttrType, split: (v: string) => string[]): { ok: true; value: unknown } | { ok: false; error: string } {
-  switch (type) {
-    case "string":
-      return { ok: true, value: cell };
-    case "integer": {
-      const n = Number(cell);
-      if (INTEGER_RE.test(cell.trim()) && Number.isSafeInteger(n)) return { ok: true, value: n };
-      return { ok: false, error: `"${cell.slice(0, 40)}" is not an integer` };
-    }
-    case "decimal": {
-      const n = Number(cell);
-      if (DECIMAL_RE.test(cell.trim()) && Number.isFinite(n)) return { ok: true, value: n };
-      return { ok: false, error: `"${cell.slice(0, 40)}" is not a decimal number` };
-    }
-    case "boolean":
-      if (cell === "true") return { ok: true, value: true };
-      if (cell === "false") return { ok: true, value: false };
-      return { ok: false, error: `"${cell.slice(0, 40)}" is not true or false (lower case)` };
-    case "date":
-      if (DATE_RE.test(cell.trim()) && !Number.isNaN(Date.parse(cell.trim().slice(0, 10)))) return { ok: true, value: cell };
-      return { ok: false, error: `"${cell.slice(0, 40)}" is not an ISO 8601 date or date-time` };
-    case "array":
-      return { ok: true, value: split(cell) };
-  }
-}
-
 /**
- * The same rules for rows that arrive as JSON objects with typed values (decoded Snowflake rows):
- * keys match standard fields and `mapping` case-insensitively, unmapped keys become attributes in
- * lower case keeping their JSON type, nulls are left out, and every event passes §3.1's rules.
+ * Rows that arrive as JSON objects with typed values (decoded Snowflake rows): the same column
+ * rules, but unmapped values keep their JSON type, and a declared type applies to text values.
  */
 export function objectMapper(mapping: Mapping, format: Format, defaultEvent: string | null) {
-  const byLower = new Map(Object.entries(mapping).map(([k, v]) => [k.toLowerCase(), v]));
-  const split = (v: string) =>
-    v
-      .split(format.product_ids_delimiter)
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0);
+  const resolve = columnResolver(mapping);
+  const columns = new Map<string, Column>();
+  const split = splitter(format);
   return (row: Record<string, unknown>, receivedAtMs: number, uuid: string): Mapped => {
     const raw: Record<string, unknown> = {};
     const errors: string[] = [];
     for (const [key, value] of Object.entries(row)) {
-      const m = byLower.get(key.toLowerCase());
-      const target = (m === undefined ? key : typeof m === "string" ? m : m.field).trim();
-      const lower = target.toLowerCase();
-      const type: AttrType = m !== undefined && typeof m !== "string" ? m.type : "string";
+      let col = columns.get(key);
+      if (!col) columns.set(key, (col = resolve(key)));
       if (value === null || value === undefined || value === "") {
-        if (type === "boolean" && m !== undefined) errors.push(`${target}: must be true or false, not blank`);
+        if (col.type === "boolean" && col.mapped) errors.push(`${col.target}: must be true or false, not blank`);
         continue;
       }
-      if (STANDARD.has(lower)) {
-        if (lower === "product_ids") raw[lower] = Array.isArray(value) ? value.map(String) : split(String(value));
-        else raw[lower] = typeof value === "number" || typeof value === "boolean" ? String(value) : value;
+      if (col.standard) {
+        if (col.target === "product_ids") raw[col.target] = Array.isArray(value) ? value.map(String) : split(String(value));
+        else raw[col.target] = typeof value === "number" || typeof value === "boolean" ? String(value) : value;
         continue;
       }
-      const name = m === undefined ? lower : target;
-      if (typeof value === "string" && m !== undefined) {
-        const typed = convert(value, type, split);
-        if (typed.ok) raw[name] = typed.value;
-        else errors.push(`${name}: ${typed.error}`);
-      } else raw[name] = value;
+      if (typeof value === "string" && col.mapped) {
+        const typed = convert(value, col.type, split);
+        if (typed.ok) raw[col.target] = typed.value;
+        else errors.push(`${col.target}: ${typed.error}`);
+      } else raw[col.target] = value;
     }
-    if (raw.event === undefined && defaultEvent) raw.event = defaultEvent;
-    if (raw.event_uuid === undefined) raw.event_uuid = uuid;
-    const v = validateEvent(raw, receivedAtMs);
-    if (!v.ok) errors.push(...v.errors.map(describe));
-    if (errors.length > 0) return { ok: false, error: errors.join("; ") };
-    return v as Mapped & { ok: true };
+    return finish(raw, errors, defaultEvent, receivedAtMs, uuid);
   };
-}
-
-/** Whether columns named `names` (after mapping) include an identifier. */
-export function hasIdentifierColumn(names: string[], mapping: Mapping): boolean {
-  const byLower = new Map(Object.entries(mapping).map(([k, v]) => [k.toLowerCase(), v]));
-  return names.some((n) => {
-    const m = byLower.get(n.toLowerCase());
-    const target = (m === undefined ? n : typeof m === "string" ? m : m.field).toLowerCase();
-    return (IDENTIFIERS as readonly string[]).includes(target);
-  });
 }
