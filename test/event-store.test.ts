@@ -171,3 +171,15 @@ describe("GET /api/v1/event/debug", () => {
     expect(byName).toEqual({ a: 2, b: 1 });
   });
 });
+
+describe("GET /api/v1/events/names", () => {
+  it("lists stored event names and tasks' default events, once each, sorted", async () => {
+    const who = await createAccount("names");
+    await deliver([eventsMessage(who.account_id, [{ event: "zeta", customer_id: "1" }, { event: "alpha", customer_id: "1" }, { event: "zeta", customer_id: "2" }])]);
+    await call("/api/v1/imports", { method: "POST", key: who.user_api_key, json: { name: "t", source: { type: "upload" }, default_event: "mid" } });
+    const res = await call("/api/v1/events/names", { key: who.user_api_key });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.names).toEqual(["alpha", "mid", "zeta"]);
+    expect((await call("/api/v1/events/names", { key: who.event_api_key })).status).toBe(403);
+  });
+});

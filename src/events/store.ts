@@ -111,3 +111,9 @@ export function toApiEvent(r: StoredEventRow) {
     received_at: r.receivedAt,
   };
 }
+
+/** The account's distinct event names (the index on (account_id, event, …) makes this a short scan). */
+export async function eventNames(db: Database, accountId: string, limit = 1000): Promise<string[]> {
+  const rows = await db.selectDistinct({ event: events.event }).from(events).where(eq(events.accountId, accountId)).orderBy(events.event).limit(limit).all();
+  return rows.map((r) => r.event);
+}

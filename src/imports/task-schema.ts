@@ -151,6 +151,13 @@ export const TaskOut = z
     updated_at: z.string(),
     next_run_at: z.string().nullable(),
     last_fetch: LastFetch.nullable(),
+    last_run: z
+      .object({
+        id: z.string(),
+        processing_status: z.string().nullable(),
+        rows: z.object({ total: z.number(), processed: z.number(), errored: z.number() }),
+      })
+      .nullable(),
     file: z.object({ name: z.string(), bytes: z.number() }).nullable(),
   })
   .openapi("ImportTask");

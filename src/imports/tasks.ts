@@ -118,20 +118,30 @@ export async function deleteTask(db: Database, row: TaskRow): Promise<void> {
   ]);
 }
 
-/** The latest run's fetch of each task, for `last_fetch`. */
+export interface LastRun {
+  fetch: { status: "fetching" | "fetched" | "failed"; started_at: string; ended_at: string | null; error: string | null };
+  run: { id: string; processing_status: string | null; rows: { total: number; processed: number; errored: number } };
+}
+
+/** The latest run of each task: its fetch (`last_fetch`) and its progress (`last_run`). */
 export async function lastFetches(db: Database, taskIds: string[]) {
-  const out = new Map<string, { status: "fetching" | "fetched" | "failed"; started_at: string; ended_at: string | null; error: string | null }>();
+  const out = new Map<string, LastRun>();
   if (taskIds.length === 0) return out;
   const rows = await db
     .select()
     .from(runs)
     .where(sql`${runs.id} IN (SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY task_id ORDER BY created_at DESC, id DESC) AS n FROM runs WHERE task_id IN (SELECT value FROM json_each(${JSON.stringify(taskIds)}))) WHERE n = 1)`)
     .all();
-  for (const r of rows) out.set(r.taskId, { status: r.fetchStatus, started_at: r.fetchStartedAt, ended_at: r.fetchEndedAt, error: r.fetchError });
+  for (const r of rows) {
+    out.set(r.taskId, {
+      fetch: { status: r.fetchStatus, started_at: r.fetchStartedAt, ended_at: r.fetchEndedAt, error: r.fetchError },
+      run: { id: r.id, processing_status: r.processingStatus, rows: { total: r.rowsTotal, processed: r.rowsProcessed, errored: r.rowsErrored } },
+    });
+  }
   return out;
 }
 
-export function toApiTask(row: TaskRow, lastFetch: ReturnType<typeof lastFetches> extends Promise<Map<string, infer F>> ? F | null : never) {
+export function toApiTask(row: TaskRow, last: LastRun | null) {
   const source = JSON.parse(row.source) as Record<string, unknown>;
   for (const f of SECRET_FIELDS) if (f in SECRET_OF_TYPE[String(source.type)]!) source[f] = MASK;
   const schedule = JSON.parse(row.schedule) as { frequency: string; start_at?: string | null; end_at?: string | null };
@@ -147,7 +157,9 @@ export function toApiTask(row: TaskRow, lastFetch: ReturnType<typeof lastFetches
     created_at: row.createdAt,
     updated_at: row.updatedAt,
     next_run_at: row.status === "launched" ? row.nextRunAt : null,
-    last_fetch: lastFetch,
+    last_fetch: last?.fetch ?? null,
+    // Beyond the contract: the latest run's progress, so a list can show counts without a call per task.
+    last_run: last?.run ?? null,
     file: row.fileName !== null && row.fileBytes !== null ? { name: row.fileName, bytes: row.fileBytes } : null,
   };
 }

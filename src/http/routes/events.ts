@@ -2,8 +2,9 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { database } from "../../db/client";
 import { decodeCursor, encodeCursor } from "../../events/cursor";
 import { parseInstant } from "../../events/rules";
-import { latestPerEventName, listEvents, toApiEvent } from "../../events/store";
+import { eventNames, latestPerEventName, listEvents, toApiEvent } from "../../events/store";
 import type { AppEnv } from "../app-env";
+import { listTasks } from "../../imports/tasks";
 import { requireKey } from "../auth";
 import { problemResponse, route } from "../openapi";
 import { queryParams } from "../validate";
@@ -110,5 +111,25 @@ route(
   async (c) => {
     const rows = await latestPerEventName(database(c.env.DB), c.var.owner.accountId);
     return c.json({ events: rows.map(toApiEvent) });
+  },
+);
+
+route(
+  eventReadRoutes,
+  {
+    method: "get",
+    path: "/events/names",
+    summary: "The account's event names: from stored events and from import tasks' default_event (user API key)",
+    tags: ["Events"],
+    security: [{ basicKey: [] }, { bearerKey: [] }],
+    responses: { 200: { description: "Names, sorted", content: { "application/json": { schema: z.object({ names: z.array(z.string()) }) } } } },
+  },
+  requireKey("user"),
+  async (c) => {
+    const db = database(c.env.DB);
+    const stored = await eventNames(db, c.var.owner.accountId);
+    const fromTasks = await listTasks(db, c.var.owner.accountId);
+    const names = new Set([...stored, ...fromTasks.map((t) => t.defaultEvent).filter((n): n is string => !!n)]);
+    return c.json({ names: [...names].sort() });
   },
 );
