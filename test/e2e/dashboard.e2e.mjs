@@ -25,10 +25,17 @@ after(async () => {
   await service?.stop();
 });
 
+const cspViolations = [];
+
 async function signedIn(viewport = { width: 1280, height: 900 }) {
   const context = await browser.newContext({ viewport, acceptDownloads: true });
   const page = await context.newPage();
-  await page.goto(service.base);
+  page.on("console", (m) => m.type() === "error" && /Content Security Policy/i.test(m.text()) && cspViolations.push(m.text()));
+  const res = await page.goto(service.base);
+  const csp = res.headers()["content-security-policy"] ?? "";
+  assert.match(csp, /script-src 'self'/);
+  assert.doesNotMatch(csp, /unsafe-inline/);
+  assert.equal(res.headers()["x-content-type-options"], "nosniff");
   await page.getByLabel("User API key").fill(acct.user_api_key);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("heading", { name: "Event Imports" }).waitFor();
@@ -106,4 +113,5 @@ test("a recurring task is paused and relaunched from its page; the list reads at
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.getByLabel("User API key").waitFor();
   assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  assert.deepEqual(cspViolations, [], "the dashboard runs under its CSP without violations");
 });
