@@ -5,6 +5,7 @@ import { createReadStream, createWriteStream, readFileSync, statSync } from "nod
 import { open } from "node:fs/promises";
 import { DatabaseSync } from "node:sqlite";
 import Papa from "papaparse";
+import { ended, waitForRun } from "./lib/imports.mjs";
 import { basic, createAccount, workerdRssMb } from "./lib/service.mjs";
 
 const ROWS = Number(process.env.BENCH_CSV_ROWS ?? 1_000_000);
@@ -107,15 +108,7 @@ export async function benchCsv(service) {
     const start = performance.now();
     const tick = await fetch(`${service.base}/cdn-cgi/handler/scheduled?cron=*+*+*+*+*`);
     if (!tick.ok) throw new Error(`tick failed: ${tick.status}`);
-    let run;
-    const deadline = Date.now() + 15 * 60_000;
-    for (;;) {
-      const list = await fetch(`${service.base}/api/v1/imports/${created.id}/runs`, { headers: auth }).then((r) => r.json());
-      run = list.runs[0];
-      if (run && (run.fetch.status === "failed" || (run.processing && run.processing.status !== "processing"))) break;
-      if (Date.now() > deadline) throw new Error(`the import did not finish in 15 minutes: ${JSON.stringify(run)}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const run = await waitForRun(service, acct.user_api_key, created.id, ended, 15);
     const seconds = (performance.now() - start) / 1000;
     if (run.processing?.status !== "processed" || run.rows.processed !== ROWS) throw new Error(`import did not finish cleanly: ${JSON.stringify(run)}`);
     clearInterval(sampler);

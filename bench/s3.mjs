@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import S3rver from "@20minutes/s3rver";
 import { AwsClient } from "aws4fetch";
-import { basic, createAccount } from "./lib/service.mjs";
+import { launchedTask, runNow, waitForRun } from "./lib/imports.mjs";
+import { createAccount } from "./lib/service.mjs";
 
 const OBJECTS = Number(process.env.BENCH_S3_OBJECTS ?? 100);
 const SIZE = 1_000_000;
@@ -44,27 +45,13 @@ export async function benchS3(service) {
     const floorSeconds = (performance.now() - floorStart) / 1000;
 
     const acct = await createAccount(service, "bench-s3");
-    const auth = { authorization: basic(acct.user_api_key), "content-type": "application/json" };
-    const task = await fetch(`${service.base}/api/v1/imports`, {
-      method: "POST",
-      headers: auth,
-      body: JSON.stringify({
-        name: "s3 bench",
-        source: { type: "s3", bucket: "bench", region: "us-east-1", endpoint, prefix: "objects/", access_key_id: creds.accessKeyId, secret_access_key: creds.secretAccessKey },
-        schedule: { frequency: "daily" },
-      }),
-    }).then((r) => r.json());
-    await fetch(`${service.base}/api/v1/imports/${task.id}/launch`, { method: "POST", headers: auth });
-    const started = await fetch(`${service.base}/api/v1/imports/${task.id}/run`, { method: "POST", headers: auth });
-    if (started.status !== 202) throw new Error(`run: ${started.status} ${await started.text()}`);
-    let run;
-    const deadline = Date.now() + 10 * 60_000;
-    for (;;) {
-      [run] = (await fetch(`${service.base}/api/v1/imports/${task.id}/runs`, { headers: auth }).then((r) => r.json())).runs;
-      if (run.fetch.status !== "fetching") break;
-      if (Date.now() > deadline) throw new Error(`the run did not finish in 10 minutes: ${JSON.stringify(run)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const taskId = await launchedTask(service, acct.user_api_key, {
+      name: "s3 bench",
+      source: { type: "s3", bucket: "bench", region: "us-east-1", endpoint, prefix: "objects/", access_key_id: creds.accessKeyId, secret_access_key: creds.secretAccessKey },
+      schedule: { frequency: "daily" },
+    });
+    await runNow(service, acct.user_api_key, taskId);
+    const run = await waitForRun(service, acct.user_api_key, taskId, (r) => r.fetch.status !== "fetching");
     if (run.fetch.status !== "fetched" || run.files.length !== OBJECTS) throw new Error(`fetch failed: ${JSON.stringify(run.fetch)}`);
     // The run's own fetch timestamps: from its start to every object staged in R2.
     const seconds = (Date.parse(run.fetch.ended_at) - Date.parse(run.fetch.started_at)) / 1000;

@@ -3,7 +3,8 @@
 // partitions alone, in the same run (the floor).
 import { build } from "esbuild";
 import { startSnowflakeServer } from "../test/support/snowflake-server.ts";
-import { basic, createAccount } from "./lib/service.mjs";
+import { ended, launchedTask, runNow, waitForRun } from "./lib/imports.mjs";
+import { createAccount } from "./lib/service.mjs";
 
 /** The Worker's own client and decoder, bundled for Node, so the floor does the very same decoding. */
 async function workerCode() {
@@ -56,24 +57,15 @@ export async function benchSnowflake(service) {
     if (decoded !== ROWS) throw new Error(`floor decoded ${decoded} rows`);
 
     const acct = await createAccount(service, "bench-snowflake");
-    const auth = { authorization: basic(acct.user_api_key), "content-type": "application/json" };
-    const task = await fetch(`${service.base}/api/v1/imports`, {
-      method: "POST",
-      headers: auth,
-      body: JSON.stringify({ name: "sf bench", source: { type: "snowflake", ...cfg, query: "select * from bench" }, schedule: { frequency: "daily" }, default_event: "purchase" }),
-    }).then((r) => r.json());
-    await fetch(`${service.base}/api/v1/imports/${task.id}/launch`, { method: "POST", headers: auth });
+    const taskId = await launchedTask(service, acct.user_api_key, {
+      name: "sf bench",
+      source: { type: "snowflake", ...cfg, query: "select * from bench" },
+      schedule: { frequency: "daily" },
+      default_event: "purchase",
+    });
     const start = performance.now();
-    const started = await fetch(`${service.base}/api/v1/imports/${task.id}/run`, { method: "POST", headers: auth });
-    if (started.status !== 202) throw new Error(`run: ${started.status} ${await started.text()}`);
-    let run;
-    const deadline = Date.now() + 10 * 60_000;
-    for (;;) {
-      [run] = (await fetch(`${service.base}/api/v1/imports/${task.id}/runs`, { headers: auth }).then((r) => r.json())).runs;
-      if (run.fetch.status === "failed" || (run.processing && run.processing.status !== "processing")) break;
-      if (Date.now() > deadline) throw new Error(`the run did not finish in 10 minutes: ${JSON.stringify(run)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await runNow(service, acct.user_api_key, taskId);
+    const run = await waitForRun(service, acct.user_api_key, taskId, ended);
     const seconds = (performance.now() - start) / 1000;
     if (run.processing?.status !== "processed" || run.rows.processed !== ROWS) throw new Error(`snowflake import did not finish cleanly: ${JSON.stringify(run)}`);
     const rowsPerS = ROWS / seconds;

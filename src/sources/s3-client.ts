@@ -1,4 +1,5 @@
 import { AwsClient } from "aws4fetch";
+import { withRetries } from "./retry";
 
 export interface S3Config {
   bucket: string;
@@ -68,21 +69,21 @@ export function s3Client(cfg: S3Config, pageSize = 1000) {
 
   /** A request retried on 5xx, 429 and network failures; other errors become S3Error. */
   async function request(url: string, init: RequestInit = {}): Promise<Response> {
-    let last: unknown;
-    for (let attempt = 0; attempt < TRIES; attempt++) {
-      try {
-        const res = await aws.fetch(url, init);
-        if (res.ok) return res;
-        if (!retryable(res.status)) throw await s3Error(res);
-        last = await s3Error(res);
-      } catch (err) {
-        if (err instanceof S3Error && !retryable(err.status)) throw err;
-        last = err;
-      }
-      if (attempt < TRIES - 1) await pause(attempt);
+    try {
+      return await withRetries(
+        async () => {
+          const res = await aws.fetch(url, init);
+          if (!res.ok) throw await s3Error(res);
+          return res;
+        },
+        (err) => !(err instanceof S3Error) || retryable(err.status),
+        TRIES,
+        pause,
+      );
+    } catch (err) {
+      if (err instanceof S3Error) throw err;
+      throw new S3Error(0, "Unreachable", `the S3 endpoint did not answer after ${TRIES} tries (${String(err)})`);
     }
-    if (last instanceof S3Error) throw last;
-    throw new S3Error(0, "Unreachable", `the S3 endpoint did not answer after ${TRIES} tries (${String(last)})`);
   }
 
   return {

@@ -1,3 +1,4 @@
+import { withRetries } from "./retry";
 import { jwtSigner } from "./snowflake-jwt";
 
 export interface SnowflakeConfig {
@@ -79,23 +80,27 @@ export async function snowflakeClient(cfg: SnowflakeConfig) {
     ...(post ? { "content-type": "application/json" } : {}),
   });
 
-  /** GET with retries on 429/5xx and network errors; 202 is handed back to the caller. */
-  async function get(url: string): Promise<Response> {
-    let last: unknown;
-    for (let attempt = 0; attempt < TRIES; attempt++) {
-      try {
-        const res = await fetch(url, { headers: await headers(false) });
-        if (res.ok) return res;
-        if (!retryable(res.status)) throw await failure(res);
-        last = await failure(res);
-      } catch (err) {
-        if (err instanceof SnowflakeError && !retryable(err.status)) throw err;
-        last = err;
-      }
-      await backoff(attempt);
+  /** Retries 429/5xx and network errors; Snowflake's other answers end it with its own code. */
+  async function retrying(send: () => Promise<Response>): Promise<Response> {
+    try {
+      return await withRetries(
+        async () => {
+          const res = await send();
+          if (!res.ok) throw await failure(res);
+          return res;
+        },
+        (err) => !(err instanceof SnowflakeError) || retryable(err.status),
+        TRIES,
+        backoff,
+      );
+    } catch (err) {
+      if (err instanceof SnowflakeError) throw err;
+      throw new SnowflakeError(0, "Unreachable", `Snowflake did not answer (${String(err)})`);
     }
-    throw last instanceof SnowflakeError ? last : new SnowflakeError(0, "Unreachable", `Snowflake did not answer (${String(last)})`);
   }
+
+  /** GET with retries; 202 (still running) is handed back to the caller. */
+  const get = async (url: string) => retrying(async () => fetch(url, { headers: await headers(false) }));
 
   async function resultOf(body: Record<string, unknown>): Promise<ResultSet> {
     const meta = body.resultSetMetaData as { rowType: Column[]; partitionInfo?: unknown[] } | undefined;
@@ -121,23 +126,12 @@ export async function snowflakeClient(cfg: SnowflakeConfig) {
         ...(cfg.role ? { role: cfg.role } : {}),
         ...(bindings ? { bindings } : {}),
       });
-      let res: Response | undefined;
-      let last: unknown;
-      for (let attempt = 0; attempt < TRIES; attempt++) {
-        const q = new URLSearchParams({ requestId, ...(attempt > 0 ? { retry: "true" } : {}) });
-        try {
-          res = await fetch(`${base}/api/v2/statements?${q}`, { method: "POST", headers: await headers(true), body: payload });
-          if (res.ok) break;
-          if (!retryable(res.status)) throw await failure(res);
-          last = await failure(res);
-        } catch (err) {
-          if (err instanceof SnowflakeError && !retryable(err.status)) throw err;
-          last = err;
-        }
-        res = undefined;
-        await backoff(attempt);
-      }
-      if (!res) throw last instanceof SnowflakeError ? last : new SnowflakeError(0, "Unreachable", `Snowflake did not answer (${String(last)})`);
+      // The same requestId on every try, and retry=true from the second on: a statement never runs twice.
+      let tries = 0;
+      let res = await retrying(async () => {
+        const q = new URLSearchParams({ requestId, ...(tries++ > 0 ? { retry: "true" } : {}) });
+        return fetch(`${base}/api/v2/statements?${q}`, { method: "POST", headers: await headers(true), body: payload });
+      });
       let body = (await res.json()) as Record<string, unknown>;
       const started = Date.now();
       for (let poll = 0; res.status === 202; poll++) {
