@@ -40,7 +40,7 @@ await fetch(`${base}/cdn-cgi/handler/scheduled?cron=*+*+*+*+*`); // one schedule
 let run;
 for (let i = 0; i < 100; i++) {
   [run] = (await json(await fetch(`${base}/api/v1/imports/${task.id}/runs`, { headers: auth }))).runs;
-  if (run && (run.fetch.status === "failed" || (run.processing && run.processing.status !== "processing"))) break;
+  if (run && (run.fetch.status === "failed" || (run.processing.status !== null && run.processing.status !== "processing"))) break;
   await new Promise((r) => setTimeout(r, 200));
 }
 console.log(JSON.stringify(run, null, 2));

@@ -128,7 +128,7 @@ describe("S3 imports against a signature-checking S3 server", () => {
     expect(run.fetch.status).toBe("failed");
     expect(run.fetch.error).toMatch(error);
     expect(run.fetch.error).not.toMatch(/<Error>|<Code>/);
-    expect(run.processing).toBeNull();
+    expect(run.processing).toEqual({ status: null, started_at: null, ended_at: null, error: null });
     const task = (await api(`/imports/${taskId}`)).json;
     expect(task.status).toBe("launched");
     expect(task.last_fetch.status).toBe("failed");

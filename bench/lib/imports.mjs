@@ -31,4 +31,4 @@ export async function waitForRun(service, key, taskId, done, minutes = 10) {
   }
 }
 
-export const ended = (run) => run.fetch.status === "failed" || (run.processing !== null && run.processing.status !== "processing");
+export const ended = (run) => run.fetch.status === "failed" || (run.processing.status !== null && run.processing.status !== "processing");

@@ -197,10 +197,9 @@ export function toApiRun(r: RunRow, files: (typeof runFiles.$inferSelect)[]) {
   return {
     id: r.id,
     fetch: { status: r.fetchStatus, started_at: r.fetchStartedAt, ended_at: r.fetchEndedAt, error: r.fetchError },
-    processing:
-      r.processingStatus === null
-        ? null
-        : { status: r.processingStatus, started_at: r.processingStartedAt, ended_at: r.processingEndedAt, error: r.processingError },
+    // Always an object, so clients can read processing.status; null status = processing has not started
+    // (still fetching) or never will (the fetch failed).
+    processing: { status: r.processingStatus, started_at: r.processingStartedAt, ended_at: r.processingEndedAt, error: r.processingError },
     rows: { total: r.rowsTotal, processed: r.rowsProcessed, errored: r.rowsErrored },
     files: files.map((f) => ({ name: f.name, bytes: f.bytes, rows: f.nextRow })),
     created_at: r.createdAt,

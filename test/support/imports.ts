@@ -45,7 +45,7 @@ export async function settledRun(acct: Account, taskId: string, timeoutMs = 20_0
       const [run] = await runs(acct, taskId);
       if (!run) return undefined;
       if (run.fetch.status === "failed") return run;
-      return run.processing && run.processing.status !== "processing" ? run : undefined;
+      return run.processing.status !== null && run.processing.status !== "processing" ? run : undefined;
     },
     "the run to finish",
     timeoutMs,

@@ -36,9 +36,9 @@ export async function detailView(main, _params, id) {
       <thead><tr><th scope="col">Started</th><th scope="col">Fetch</th><th scope="col">Processing</th><th scope="col">Total</th>
         <th scope="col">Processed</th><th scope="col">Errored</th><th scope="col">Error</th><th scope="col">Report</th></tr></thead>
       <tbody>${runs.map((r) => `<tr>
-        <td>${time(r.fetch.started_at)}</td><td>${status(r.fetch.status)}</td><td>${r.processing ? status(r.processing.status) : "—"}</td>
+        <td>${time(r.fetch.started_at)}</td><td>${status(r.fetch.status)}</td><td>${status(r.processing.status)}</td>
         <td>${r.rows.total}</td><td>${r.rows.processed}</td><td>${r.rows.errored}</td>
-        <td>${esc(r.fetch.error ?? r.processing?.error ?? "")}</td>
+        <td>${esc(r.fetch.error ?? r.processing.error ?? "")}</td>
         <td>${r.rows.errored > 0 ? `<button type="button" class="link" data-report="${esc(r.id)}">Download error report</button>` : "—"}</td></tr>`).join("")}</tbody>
     </table></div>`}`;
 
@@ -55,7 +55,7 @@ export async function detailView(main, _params, id) {
   for (const b of main.querySelectorAll("[data-report]")) b.addEventListener("click", () => downloadReport(id, b.dataset.report));
   if (canUpload) wireUpload(main, id);
   // Refresh while a run is active, and while a launched task waits for its first run.
-  const active = runs.some((r) => r.fetch.status === "fetching" || r.processing?.status === "processing");
+  const active = runs.some((r) => r.fetch.status === "fetching" || r.processing.status === "processing");
   return active || (task.status === "launched" && runs.length === 0) ? 2000 : null;
 }
 

@@ -17,7 +17,12 @@ const RunOut = z
   .object({
     id: z.string(),
     fetch: z.object({ status: z.string(), started_at: z.string(), ended_at: z.string().nullable(), error: z.string().nullable() }),
-    processing: z.object({ status: z.string(), started_at: z.string().nullable(), ended_at: z.string().nullable(), error: z.string().nullable() }).nullable(),
+    processing: z.object({
+      status: z.enum(["processing", "processed", "failed"]).nullable().openapi({ description: "null until processing starts (or when the fetch failed)" }),
+      started_at: z.string().nullable(),
+      ended_at: z.string().nullable(),
+      error: z.string().nullable(),
+    }),
     rows: z.object({ total: z.number(), processed: z.number(), errored: z.number() }),
     files: z.array(z.object({ name: z.string(), bytes: z.number(), rows: z.number() })),
     created_at: z.string(),
