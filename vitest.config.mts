@@ -16,8 +16,6 @@ export default defineConfig(async () => {
             IMPORT_CHUNK_ROWS: "4",
             S3_LIST_PAGE_SIZE: "2", // so a handful of objects crosses listing pages
           },
-          // A small ingest limit, so a test can reach it (no test file sends 300 in a minute from one account otherwise).
-          ratelimits: { INGEST_LIMITER: { namespace_id: "1001", simple: { limit: 300, period: 60 } } },
         },
       }),
     ],

@@ -1,6 +1,5 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
-import { createMiddleware } from "hono/factory";
 import { ingestEvents } from "../../events/ingest";
 import { validateEvent } from "../../events/normalize";
 import { enqueueEvents } from "../../events/queue-message";
@@ -20,19 +19,6 @@ ingestRoutes.use("/event", ingestCors);
 ingestRoutes.use("/bulkevents", ingestCors);
 
 const security: Record<string, string[]>[] = [{ basicKey: [] }, { bearerKey: [] }];
-
-/** The period of INGEST_LIMITER in wrangler.toml, for Retry-After. */
-const RATE_PERIOD_S = 10;
-
-/** Per-account rate limit (Workers' rate-limiting binding): 429 with Retry-After past it. */
-const rateLimited = createMiddleware<AppEnv>(async (c, next) => {
-  const { success } = await c.env.INGEST_LIMITER.limit({ key: c.var.owner.accountId });
-  if (!success) {
-    c.header("retry-after", String(RATE_PERIOD_S));
-    throw new Problem(429, `This account is sending events faster than its limit; retry after ${RATE_PERIOD_S} seconds`);
-  }
-  await next();
-});
 const EventAccepted = z.object({ status: z.literal("ok"), event_uuid: z.string() }).openapi("EventAccepted");
 const BulkAccepted = z
   .object({ status: z.literal("ok"), accepted: z.number().int(), event_uuids: z.array(z.string()) })
@@ -57,11 +43,9 @@ route(
       413: problemResponse(`Larger than ${MAX_EVENT_BYTES} bytes`),
       415: problemResponse("Not application/json"),
       422: problemResponse("Every broken field, in errors[]"),
-      429: problemResponse("Over the account's rate limit; see Retry-After"),
     },
   },
   requireKey("event"),
-  rateLimited,
   async (c) => {
     const { value, bytes } = await readJsonBody(c.req.raw, MAX_EVENT_BYTES);
     const receivedAt = new Date();
@@ -86,11 +70,9 @@ route(
       200: { description: "Every event is durably queued", content: { "application/json": { schema: BulkAccepted } } },
       413: problemResponse(`More than ${MAX_BULK_EVENTS} events or ${MAX_BULK_BYTES} bytes; nothing accepted`),
       422: problemResponse("Some or all items rejected: accepted, rejected, event_uuids and errors[] with each item's index"),
-      429: problemResponse("Over the account's rate limit; see Retry-After"),
     },
   },
   requireKey("event"),
-  rateLimited,
   async (c) => {
     const { value } = await readJsonBody(c.req.raw, MAX_BULK_BYTES);
     const envelope = BulkEnvelope.safeParse(value);
