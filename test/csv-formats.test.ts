@@ -1,16 +1,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Account, call, createAccount } from "./support/client";
-import { importFile } from "./support/imports";
+import { eventsOf as importedEvents, importFile } from "./support/imports";
 
 let acct: Account;
 beforeAll(async () => {
   acct = await createAccount("formats");
 });
 
-async function eventsOf(customerId: string) {
-  const res = await call(`/api/v1/events?customer_id=${encodeURIComponent(customerId)}&limit=1000`, { key: acct.user_api_key });
-  return res.json.events as any[];
-}
+const eventsOf = (customerId: string) => importedEvents(acct, customerId);
 async function errorsCsv(taskId: string, runId: string) {
   return (await call(`/api/v1/imports/${taskId}/runs/${runId}/errors.csv`, { key: acct.user_api_key })).text;
 }

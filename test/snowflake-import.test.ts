@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { jwtAccount } from "../src/sources/snowflake-jwt";
 import { type Account, call, createAccount } from "./support/client";
-import { settledRun } from "./support/imports";
+import { eventsOf as importedEvents, settledRun } from "./support/imports";
 
 const base = () => `http://127.0.0.1:${inject("snowflakePort")}`;
 let acct: Account;
@@ -49,9 +49,7 @@ async function runNow(taskId: string) {
   expect(res.status, res.text).toBe(202);
   return settledRun(acct, taskId, 30_000);
 }
-async function eventsOf(customerId: string) {
-  return (await api(`/events?customer_id=${customerId}&limit=1000`)).json.events as any[];
-}
+const eventsOf = (customerId: string) => importedEvents(acct, customerId);
 
 describe("the JWT account name", () => {
   it.each([

@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { runFiles, runs, tasks } from "../db/schema";
 import type { BatchItem } from "drizzle-orm/batch";
@@ -7,12 +7,16 @@ import type { TaskRow } from "./tasks";
 
 export type RunRow = typeof runs.$inferSelect;
 
-/** SQL that completes a one-time task once its run has ended (processed or failed). */
-const completeOnceTask = (db: Database, taskId: string, at: string) =>
+/** SQL that completes a launched one-time task once its run has ended, when `also` holds. */
+const completeOnceTask = (db: Database, taskId: string, at: string, also?: SQL) =>
   db
     .update(tasks)
     .set({ status: "completed", nextRunAt: null, updatedAt: at })
-    .where(and(eq(tasks.id, taskId), eq(tasks.status, "launched"), sql`json_extract(${tasks.schedule}, '$.frequency') = 'once'`));
+    .where(and(eq(tasks.id, taskId), eq(tasks.status, "launched"), sql`json_extract(${tasks.schedule}, '$.frequency') = 'once'`, also));
+
+/** True (in SQL) once the run's processing has ended `processed`. */
+const wasProcessed = (runId: string, also: SQL = sql`1`) =>
+  sql`EXISTS (SELECT 1 FROM ${runs} WHERE ${runs.id} = ${runId} AND ${runs.processingStatus} = 'processed' AND ${also})`;
 
 /** True while a run of the task is still fetching or processing. */
 export async function hasActiveRun(db: Database, taskId: string): Promise<boolean> {
@@ -146,27 +150,12 @@ export function finishIfDone(db: Database, run: Pick<RunRow, "id" | "taskId">, a
           sql`NOT EXISTS (SELECT 1 FROM ${runFiles} WHERE ${runFiles.runId} = ${run.id} AND ${runFiles.done} = 0)`,
         ),
       ),
-    db
-      .update(tasks)
-      .set({ status: "completed", nextRunAt: null, updatedAt: at })
-      .where(
-        and(
-          eq(tasks.id, run.taskId),
-          eq(tasks.status, "launched"),
-          sql`json_extract(${tasks.schedule}, '$.frequency') = 'once'`,
-          sql`EXISTS (SELECT 1 FROM ${runs} WHERE ${runs.id} = ${run.id} AND ${runs.processingStatus} = 'processed')`,
-        ),
-      ),
+    completeOnceTask(db, run.taskId, at, wasProcessed(run.id)),
     // The incremental watermark moves only once every row up to it is stored.
     db
       .update(tasks)
       .set({ watermark: sql`(SELECT ${runs.watermarkCandidate} FROM ${runs} WHERE ${runs.id} = ${run.id})` })
-      .where(
-        and(
-          eq(tasks.id, run.taskId),
-          sql`EXISTS (SELECT 1 FROM ${runs} WHERE ${runs.id} = ${run.id} AND ${runs.processingStatus} = 'processed' AND ${runs.watermarkCandidate} IS NOT NULL)`,
-        ),
-      ),
+      .where(and(eq(tasks.id, run.taskId), wasProcessed(run.id, sql`${runs.watermarkCandidate} IS NOT NULL`))),
   ] as const;
 }
 

@@ -124,7 +124,7 @@ export interface LastRun {
 }
 
 /** The latest run of each task: its fetch (`last_fetch`) and its progress (`last_run`). */
-export async function lastFetches(db: Database, taskIds: string[]) {
+export async function lastRuns(db: Database, taskIds: string[]) {
   const out = new Map<string, LastRun>();
   if (taskIds.length === 0) return out;
   const rows = await db

@@ -3,6 +3,12 @@ import worker from "../../src/index";
 import { type Account, call } from "./client";
 import { waitFor } from "./wait";
 
+/** The stored events of a customer, as §3.4 returns them. */
+export async function eventsOf(acct: Account, customerId: string) {
+  const res = await call(`/api/v1/events?customer_id=${encodeURIComponent(customerId)}&limit=1000`, { key: acct.user_api_key });
+  return res.json.events as any[];
+}
+
 /** Runs one scheduler tick, as the cron trigger would, at `when` (the tick's scheduled time). */
 export async function tick(when: Date = new Date()) {
   const ctx = createExecutionContext();

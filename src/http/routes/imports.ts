@@ -1,7 +1,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { database } from "../../db/client";
 import { TaskOut, NewTask, TaskPatch } from "../../imports/task-schema";
-import { createTask, deleteTask, getTask, lastFetches, launchTask, listTasks, patchTask, pauseTask, toApiTask, type TaskRow } from "../../imports/tasks";
+import { createTask, deleteTask, getTask, lastRuns, launchTask, listTasks, patchTask, pauseTask, toApiTask, type TaskRow } from "../../imports/tasks";
 import type { AppEnv } from "../app-env";
 import { requireKey } from "../auth";
 import { problemResponse, route } from "../openapi";
@@ -17,7 +17,7 @@ const IdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "pa
 const json = (schema: z.ZodType) => ({ "application/json": { schema } });
 
 async function present(db: Database, row: TaskRow) {
-  const last = await lastFetches(db, [row.id]);
+  const last = await lastRuns(db, [row.id]);
   return toApiTask(row, last.get(row.id) ?? null);
 }
 
@@ -55,7 +55,7 @@ route(
     const q = queryParams(c.req.url, z.object({ event: z.string().optional() }));
     const db = database(c.env.DB);
     const rows = await listTasks(db, c.var.owner.accountId, q.event);
-    const last = await lastFetches(db, rows.map((r) => r.id));
+    const last = await lastRuns(db, rows.map((r) => r.id));
     return c.json({ imports: rows.map((r) => toApiTask(r, last.get(r.id) ?? null)) });
   },
 );
