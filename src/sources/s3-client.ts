@@ -1,5 +1,6 @@
 import { AwsClient } from "aws4fetch";
 import { withRetries } from "./retry";
+import { SourceError } from "./source-error";
 
 export interface S3Config {
   bucket: string;
@@ -16,15 +17,7 @@ export interface S3Object {
 }
 
 /** S3 answered with an error that retrying will not fix (403, 404, …): its own code and message. */
-export class S3Error extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(`${code}: ${message}`);
-  }
-}
+export class S3Error extends SourceError {}
 
 const TRIES = 4;
 

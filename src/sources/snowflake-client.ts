@@ -1,4 +1,5 @@
 import { withRetries } from "./retry";
+import { SourceError } from "./source-error";
 import { jwtSigner } from "./snowflake-jwt";
 
 export interface SnowflakeConfig {
@@ -29,15 +30,7 @@ export interface ResultSet {
 export type Binding = { type: string; value: string };
 
 /** Snowflake refused the statement (or the credentials): its own code and message. */
-export class SnowflakeError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(`${code}: ${message}`);
-  }
-}
+export class SnowflakeError extends SourceError {}
 
 const TRIES = 6;
 const USER_AGENT = "edge-event-imports/0.1";
