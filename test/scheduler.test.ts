@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Account, call, createAccount } from "./support/client";
-import { runs, tick as tickOnce } from "./support/imports";
+import { createUploadTask, runs, settledRun, tick as tickOnce, upload } from "./support/imports";
 import { waitFor } from "./support/wait";
 
 let acct: Account;
@@ -140,6 +140,35 @@ describe("stuck work", () => {
       return r?.processing_status === "failed" ? r : undefined;
     }, "the resumed chunk to end the run");
     expect(ended.processing_error).toMatch(/missing from storage/);
+  });
+
+  it("resumes a run whose start died before the pipeline got it, and imports its file", async () => {
+    const task = await createUploadTask(acct);
+    await upload(acct, task.id, "customer_id,event\nc-1,signup\nc-2,signup\n");
+    const runId = crypto.randomUUID();
+    // What a tick leaves behind when its invocation dies right after creating the run.
+    await env.DB.prepare("INSERT INTO runs (id, account_id, task_id, created_at, fetch_status, fetch_started_at, progress_at) VALUES (?, ?, ?, ?, 'fetching', ?, ?)")
+      .bind(runId, acct.account_id, task.id, old, old, old)
+      .run();
+    await tickOnce(new Date(Date.parse(old) + 11 * 60_000));
+    const run = await settledRun(acct, task.id);
+    expect(run.id).toBe(runId);
+    expect(run.fetch.status).toBe("fetched");
+    expect(run.processing.status).toBe("processed");
+    expect(run.rows).toEqual({ total: 2, processed: 2, errored: 0 });
+    expect((await status(runId))?.resumes).toBe(1);
+  });
+
+  it("fails a fetch that is still stuck after three resumes, saying so", async () => {
+    const res = await api("/imports", { method: "POST", json: { name: "stuck fetch", source: { type: "upload" } } });
+    const runId = crypto.randomUUID();
+    await env.DB.prepare("INSERT INTO runs (id, account_id, task_id, created_at, fetch_status, fetch_started_at, progress_at, resumes) VALUES (?, ?, ?, ?, 'fetching', ?, ?, 3)")
+      .bind(runId, acct.account_id, res.json.id, old, old, old)
+      .run();
+    await tickOnce(new Date(Date.parse(old) + 11 * 60_000));
+    const [run] = await runs(acct, res.json.id);
+    expect(run.fetch.status).toBe("failed");
+    expect(run.fetch.error).toMatch(/^The fetch made no progress for 10 minutes, even after 3 resumes$/);
   });
 
   it("fails a run that makes no progress after three resumes", async () => {

@@ -2,6 +2,7 @@ import { and, desc, eq, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { runFiles, runs, tasks } from "../db/schema";
 import type { BatchItem } from "drizzle-orm/batch";
+import { faultAt } from "../faults";
 import { chunkJob, fetchJob } from "../pipeline/chunk-message";
 import type { TaskRow } from "./tasks";
 
@@ -56,12 +57,19 @@ export async function startRun(db: Database, env: Env, task: TaskRow, now: Date)
     watermarkCandidate: null,
   };
   await db.insert(runs).values(run);
+  // Soak only: die between creating the run and handing it on; the stuck-run sweep must resume it.
+  faultAt(env, "run_start");
   const type = (JSON.parse(task.source) as { type: string }).type;
   if (type !== "upload") {
     // Copying objects or query results can take a while: a queue job does it, not the tick or the request.
     await env.CHUNKS_QUEUE.send(fetchJob(run.id), { contentType: "json" });
     return run;
   }
+  return stageUpload(db, env, run, task, now);
+}
+
+/** The "fetch" of an upload task: its file is already in R2, so processing starts on it. */
+export async function stageUpload(db: Database, env: Env, run: RunRow, task: TaskRow, now: Date): Promise<RunRow> {
   const head = task.fileKey ? await env.FILES.head(task.fileKey) : null;
   if (!head || !task.fileKey) return failFetch(db, run, "The uploaded file is missing; upload it again", now);
   const files = [{ name: task.fileName ?? "upload.csv", r2Key: task.fileKey, bytes: head.size, identity: `${task.id}:${head.etag}` }];

@@ -1,15 +1,18 @@
 import { and, eq, isNotNull, lte, sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Database } from "../db/client";
 import { runFiles, runs, tasks } from "../db/schema";
 import { log } from "../log";
-import { chunkJob } from "../pipeline/chunk-message";
-import { failProcessing, hasActiveRun, startRun } from "./runs";
+import { chunkJob, fetchJob } from "../pipeline/chunk-message";
+import { failFetch, failProcessing, hasActiveRun, startRun } from "./runs";
 import { dueSlot, nextRunAt } from "./schedule";
 import type { Schedule } from "./task-schema";
 
 /** A run with no progress for this long is resumed from its last checkpoint; after MAX_RESUMES it fails. */
-export const STUCK_MS = 10 * 60_000;
+const STUCK_AFTER_SECONDS = 600;
 export const MAX_RESUMES = 3;
+/** STUCK_AFTER_SECONDS can be lowered by configuration (the soak suite uses seconds, not minutes). */
+const StuckSeconds = z.coerce.number().int().min(1).catch(STUCK_AFTER_SECONDS);
 const TASKS_PER_TICK = 200;
 
 /**
@@ -61,38 +64,55 @@ export async function tick(db: Database, env: Env, nowMs: number): Promise<{ sta
   return { started, completed: ended.meta.changes, resumed, failed };
 }
 
-/** Finds runs that stopped making progress: re-queues their files from the last checkpoint, or fails them. */
+/** How the stuck-run sweep is described to people, e.g. "10 minutes". */
+function duration(seconds: number): string {
+  return seconds % 60 === 0 ? `${seconds / 60} minute${seconds === 60 ? "" : "s"}` : `${seconds} seconds`;
+}
+
+/**
+ * Finds runs that stopped making progress (a lost queue job, an invocation that died between two
+ * steps): fetches get their fetch job again and processing gets each unfinished file's chunk from
+ * its checkpoint. Every step is idempotent, so a resume of a run that was merely slow is harmless.
+ * A run still stuck after MAX_RESUMES fails with a reason.
+ */
 async function sweepStuck(db: Database, env: Env, now: Date) {
+  const stuckSeconds = StuckSeconds.parse(env.STUCK_AFTER_SECONDS);
   const at = now.toISOString();
-  const cutoff = new Date(now.getTime() - STUCK_MS).toISOString();
+  const cutoff = new Date(now.getTime() - stuckSeconds * 1000).toISOString();
+  const gaveUp = `made no progress for ${duration(stuckSeconds)}, even after ${MAX_RESUMES} resumes`;
   let resumed = 0;
   let failed = 0;
-  const stuckFetches = await db
-    .update(runs)
-    .set({ fetchStatus: "failed", fetchEndedAt: at, fetchError: "The fetch stopped making progress and was abandoned", progressAt: at })
-    .where(and(eq(runs.fetchStatus, "fetching"), lte(runs.progressAt, cutoff)));
-  failed += stuckFetches.meta.changes;
-
   const stuck = await db
     .select()
     .from(runs)
-    .where(and(eq(runs.processingStatus, "processing"), lte(runs.progressAt, cutoff)))
+    .where(and(sql`(${runs.fetchStatus} = 'fetching' OR ${runs.processingStatus} = 'processing')`, lte(runs.progressAt, cutoff)))
     .limit(TASKS_PER_TICK)
     .all();
   for (const run of stuck) {
+    const fetching = run.fetchStatus === "fetching";
     if (run.resumes >= MAX_RESUMES) {
-      await failProcessing(db, run, `Processing made no progress for ${STUCK_MS / 60_000} minutes, even after ${MAX_RESUMES} resumes`, now);
+      if (fetching) await failFetch(db, run, `The fetch ${gaveUp}`, now);
+      else await failProcessing(db, run, `Processing ${gaveUp}`, now);
       failed++;
       continue;
     }
-    const files = await db.select().from(runFiles).where(and(eq(runFiles.runId, run.id), eq(runFiles.done, false))).all();
-    await db.update(runs).set({ resumes: run.resumes + 1, progressAt: at }).where(eq(runs.id, run.id));
-    if (files.length > 0) {
-      await env.CHUNKS_QUEUE.sendBatch(
-        files.map((f) => ({ body: chunkJob(run.id, f.fileIndex, f.nextOffset, f.nextLine, f.nextRow), contentType: "json" as const })),
-      );
+    // Claimed like a schedule slot, so two overlapping ticks resume a run once.
+    const claim = await db
+      .update(runs)
+      .set({ resumes: run.resumes + 1, progressAt: at })
+      .where(and(eq(runs.id, run.id), eq(runs.resumes, run.resumes), lte(runs.progressAt, cutoff)));
+    if (claim.meta.changes === 0) continue;
+    if (fetching) {
+      await env.CHUNKS_QUEUE.send(fetchJob(run.id), { contentType: "json" });
+    } else {
+      const files = await db.select().from(runFiles).where(and(eq(runFiles.runId, run.id), eq(runFiles.done, false))).all();
+      if (files.length > 0) {
+        await env.CHUNKS_QUEUE.sendBatch(
+          files.map((f) => ({ body: chunkJob(run.id, f.fileIndex, f.nextOffset, f.nextLine, f.nextRow), contentType: "json" as const })),
+        );
+      }
     }
-    log("warn", "resumed a stuck run", { run_id: run.id, resumes: run.resumes + 1 });
+    log("warn", "resumed a stuck run", { run_id: run.id, step: fetching ? "fetch" : "processing", resumes: run.resumes + 1 });
     resumed++;
   }
   return { resumed, failed };

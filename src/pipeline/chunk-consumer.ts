@@ -5,6 +5,7 @@ import { runFiles, runs, tasks } from "../db/schema";
 import { statement } from "../db/statement";
 import { eventRow } from "../events/rows";
 import { eventInsertStatements } from "../events/store";
+import { faultAt } from "../faults";
 import { failProcessing, finishIfDone } from "../imports/runs";
 import type { Format, Mapping } from "../imports/task-schema";
 import { log } from "../log";
@@ -111,6 +112,7 @@ export async function processChunk(db: Database, env: Env, job: ChunkJob, now: D
     const results = await d1.batch(stmts);
     // Zero changes means another delivery of this job already moved the file on: it queued the next chunk.
     const advanced = results[stmts.indexOf(advance)]!.meta.changes > 0;
+    faultAt(env, "chunk_after_commit"); // soak only: the stuck-run sweep must pick the file up again
     if (advanced && !read.eof) {
       await env.CHUNKS_QUEUE.send(chunkJob(run.id, job.file_index, read.next.offset, read.next.line, job.row + records.length), {
         contentType: "json",

@@ -1,6 +1,7 @@
 import type { Database } from "../db/client";
 import { type DecodedEvents, decodeEventsMessage } from "../events/queue-message";
 import { insertEventRows } from "../events/store";
+import { InjectedFault, faultFires } from "../faults";
 import { log } from "../log";
 import { backoffSeconds } from "./retry";
 
@@ -11,7 +12,7 @@ import { backoffSeconds } from "./retry";
  * queue's max_retries, lands on the dead-letter queue. Inserts are idempotent, so a retry or a
  * re-delivered batch never duplicates a row.
  */
-export async function consumeEvents(db: Database, messages: readonly Message<unknown>[]): Promise<void> {
+export async function consumeEvents(db: Database, env: Env, messages: readonly Message<unknown>[]): Promise<void> {
   const ready: { message: Message<unknown>; events: DecodedEvents }[] = [];
   for (const message of messages) {
     const decoded = decodeEventsMessage(message.body);
@@ -24,6 +25,11 @@ export async function consumeEvents(db: Database, messages: readonly Message<unk
     ready.push({ message, events: decoded.value });
   }
   if (ready.length === 0) return;
+  if (faultFires(env, "events_batch")) {
+    // Soak only: store half the batch, then die before acking anything.
+    await insertEventRows(db, ready.slice(0, Math.ceil(ready.length / 2)).map((r) => r.events));
+    throw new InjectedFault("events_batch");
+  }
   try {
     await insertEventRows(db, ready.map((r) => r.events));
     for (const r of ready) r.message.ack();

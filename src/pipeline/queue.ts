@@ -12,7 +12,7 @@ export const QUEUES = { events: "eei-events", chunks: "eei-chunks" } as const;
 /** The queue handler: events to store, or import jobs (fetch a run's data, process a chunk). */
 export async function queue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const db = database(env.DB);
-  if (batch.queue !== QUEUES.chunks) return consumeEvents(db, batch.messages);
+  if (batch.queue !== QUEUES.chunks) return consumeEvents(db, env, batch.messages);
   for (const message of batch.messages) {
     const job = PipelineJob.safeParse(message.body);
     if (!job.success) {

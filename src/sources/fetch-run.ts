@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { runs, tasks } from "../db/schema";
-import { failFetch } from "../imports/runs";
+import { failFetch, stageUpload } from "../imports/runs";
 import { fetchS3Run } from "./s3-fetch";
 import { fetchSnowflakeRun } from "./snowflake-fetch";
 
@@ -14,5 +14,6 @@ export async function fetchRun(db: Database, env: Env, runId: string, now: () =>
   const type = (JSON.parse(task.source) as { type: string }).type;
   if (type === "s3") return fetchS3Run(db, env, run, task, now);
   if (type === "snowflake") return fetchSnowflakeRun(db, env, run, task, now);
+  if (type === "upload") return void (await stageUpload(db, env, run, task, now())); // a resumed run's start
   await failFetch(db, run, `A ${type} task has nothing to fetch`, now());
 }
