@@ -15,6 +15,7 @@ export default defineConfig(async () => {
             ADMIN_TOKEN: "test-admin-token-0123456789",
             IMPORT_CHUNK_ROWS: "4",
             S3_LIST_PAGE_SIZE: "2", // so a handful of objects crosses listing pages
+            SOURCE_TIMEOUT_SECONDS: "2", // so a stalled source is given up on (and retried) quickly
           },
         },
       }),

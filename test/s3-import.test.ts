@@ -118,6 +118,15 @@ describe("S3 imports against a signature-checking S3 server", () => {
     expect(await countFor(tag)).toBe(403);
   });
 
+  it("gives up on a download that goes silent mid-body and resumes it from the byte it reached", async () => {
+    const tag = crypto.randomUUID();
+    await put(`stall-${tag}/stall-once.csv`, csv(tag, 400));
+    const run = await runNow(await s3Task({ prefix: `stall-${tag}/`, endpoint: faulty() }));
+    expect(run.fetch.status, JSON.stringify(run)).toBe("fetched");
+    expect(run.rows).toEqual({ total: 400, processed: 400, errored: 0 });
+    expect(await countFor(tag)).toBe(400);
+  });
+
   it.each([
     ["a wrong secret", { secret_access_key: "not-the-secret" }, /^SignatureDoesNotMatch: /],
     ["an unknown access key", { access_key_id: "NOBODY" }, /^InvalidAccessKeyId: /],

@@ -1,6 +1,7 @@
 import { AwsClient } from "aws4fetch";
 import { withRetries } from "./retry";
 import { SourceError } from "./source-error";
+import { answerWithin, within } from "./timeout";
 
 export interface S3Config {
   bucket: string;
@@ -46,9 +47,9 @@ const pause = (attempt: number) => new Promise((r) => setTimeout(r, Math.min(100
 /**
  * An S3 client on aws4fetch, path-style (`endpoint/bucket/key`), so any S3-compatible store works.
  * `service: "s3"` and the region are always set: aws4fetch can't guess them for a custom host.
- * aws4fetch's own retries are off; ours are bounded and also cover a body that breaks off.
+ * aws4fetch's own retries are off; ours are bounded and also cover a body that breaks off or stalls.
  */
-export function s3Client(cfg: S3Config, pageSize = 1000) {
+export function s3Client(cfg: S3Config, { pageSize = 1000, timeoutMs = 30_000 }: { pageSize?: number; timeoutMs?: number } = {}) {
   const aws = new AwsClient({
     accessKeyId: cfg.access_key_id,
     secretAccessKey: cfg.secret_access_key,
@@ -65,7 +66,7 @@ export function s3Client(cfg: S3Config, pageSize = 1000) {
     try {
       return await withRetries(
         async () => {
-          const res = await aws.fetch(url, init);
+          const res = await answerWithin(timeoutMs, (signal) => aws.fetch(url, { ...init, signal }));
           if (!res.ok) throw await s3Error(res);
           return res;
         },
@@ -117,7 +118,7 @@ export function s3Client(cfg: S3Config, pageSize = 1000) {
         for (;;) {
           let chunk: ReadableStreamReadResult<Uint8Array>;
           try {
-            chunk = await reader.read();
+            chunk = await within(timeoutMs, reader.read()); // a stalled body resumes with a Range request
           } catch (err) {
             broke = err;
             await reader.cancel().catch(() => undefined);

@@ -9,6 +9,7 @@ import { fetchJob } from "../pipeline/chunk-message";
 import { globToRegExp } from "./glob";
 import { r2Writer } from "./r2-writer";
 import { S3Error, type S3Object, s3Client } from "./s3-client";
+import { sourceTimeoutMs } from "./timeout";
 
 const PageSize = z.coerce.number().int().min(1).max(1000).catch(1000);
 /**
@@ -28,7 +29,10 @@ const OBJECTS_PER_JOB = 10;
 export async function fetchS3Run(db: Database, env: Env, run: RunRow, task: typeof tasks.$inferSelect, now: () => Date): Promise<void> {
   const source = JSON.parse(task.source) as { bucket: string; region: string; endpoint?: string; prefix?: string; pattern?: string; access_key_id: string };
   const secrets = task.secrets ? await decryptSecrets(env, task.secrets) : {};
-  const client = s3Client({ ...source, secret_access_key: secrets.secret_access_key ?? "" }, PageSize.parse(env.S3_LIST_PAGE_SIZE));
+  const client = s3Client({ ...source, secret_access_key: secrets.secret_access_key ?? "" }, {
+    pageSize: PageSize.parse(env.S3_LIST_PAGE_SIZE),
+    timeoutMs: sourceTimeoutMs(env),
+  });
   const prefix = source.prefix ?? "";
   try {
     const pattern = globToRegExp(source.pattern ?? "**");

@@ -1,5 +1,6 @@
 import { withRetries } from "./retry";
 import { SourceError } from "./source-error";
+import { answerWithin, within } from "./timeout";
 import { jwtSigner } from "./snowflake-jwt";
 
 export interface SnowflakeConfig {
@@ -57,7 +58,7 @@ async function failure(res: Response): Promise<SnowflakeError> {
  * resubmitting (so a statement never runs twice), 202 answers polled with backoff, 429/5xx retried
  * with jitter, every partition fetched (bodies arrive gzip-decoded by the runtime).
  */
-export async function snowflakeClient(cfg: SnowflakeConfig) {
+export async function snowflakeClient(cfg: SnowflakeConfig, { timeoutMs = 30_000 }: { timeoutMs?: number } = {}) {
   let token: () => Promise<string>;
   try {
     token = await jwtSigner(cfg.account, cfg.user, cfg.private_key);
@@ -74,11 +75,11 @@ export async function snowflakeClient(cfg: SnowflakeConfig) {
   });
 
   /** Retries 429/5xx and network errors; Snowflake's other answers end it with its own code. */
-  async function retrying(send: () => Promise<Response>): Promise<Response> {
+  async function retrying(send: (signal: AbortSignal) => Promise<Response>): Promise<Response> {
     try {
       return await withRetries(
         async () => {
-          const res = await send();
+          const res = await answerWithin(timeoutMs, send);
           if (!res.ok) throw await failure(res);
           return res;
         },
@@ -93,7 +94,7 @@ export async function snowflakeClient(cfg: SnowflakeConfig) {
   }
 
   /** GET with retries; 202 (still running) is handed back to the caller. */
-  const get = async (url: string) => retrying(async () => fetch(url, { headers: await headers(false) }));
+  const get = async (url: string) => retrying(async (signal) => fetch(url, { headers: await headers(false), signal }));
 
   async function resultOf(body: Record<string, unknown>): Promise<ResultSet> {
     const meta = body.resultSetMetaData as { rowType: Column[]; partitionInfo?: unknown[] } | undefined;
@@ -121,18 +122,18 @@ export async function snowflakeClient(cfg: SnowflakeConfig) {
       });
       // The same requestId on every try, and retry=true from the second on: a statement never runs twice.
       let tries = 0;
-      let res = await retrying(async () => {
+      let res = await retrying(async (signal) => {
         const q = new URLSearchParams({ requestId, ...(tries++ > 0 ? { retry: "true" } : {}) });
-        return fetch(`${base}/api/v2/statements?${q}`, { method: "POST", headers: await headers(true), body: payload });
+        return fetch(`${base}/api/v2/statements?${q}`, { method: "POST", headers: await headers(true), body: payload, signal });
       });
-      let body = (await res.json()) as Record<string, unknown>;
+      let body = (await within(timeoutMs, res.json())) as Record<string, unknown>;
       const started = Date.now();
       for (let poll = 0; res.status === 202; poll++) {
         if (Date.now() - started > POLL_LIMIT_MS) throw new SnowflakeError(408, "PollTimeout", "the statement was still running after 10 minutes");
         await sleep(Math.min(100 * 2 ** poll, 2_000));
         const url = new URL(String(body.statementStatusUrl ?? `/api/v2/statements/${body.statementHandle}`), base);
         res = await get(url.toString());
-        body = (await res.json()) as Record<string, unknown>;
+        body = (await within(timeoutMs, res.json())) as Record<string, unknown>;
       }
       return resultOf(body);
     },
@@ -140,7 +141,7 @@ export async function snowflakeClient(cfg: SnowflakeConfig) {
     /** Rows of partition `n` ≥ 1 (no metadata: the caller keeps partition 0's rowType). */
     async partition(handle: string, n: number): Promise<(string | null)[][]> {
       const res = await get(`${base}/api/v2/statements/${encodeURIComponent(handle)}?partition=${n}`);
-      const body = (await res.json()) as { data?: (string | null)[][] };
+      const body = (await within(timeoutMs, res.json())) as { data?: (string | null)[][] };
       return body.data ?? [];
     },
   };

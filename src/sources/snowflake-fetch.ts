@@ -9,6 +9,7 @@ import { fetchJob } from "../pipeline/chunk-message";
 import { hasIdentifierColumn } from "../pipeline/row-mapper";
 import { type Column, SnowflakeError, snowflakeClient } from "./snowflake-client";
 import { bindingFor, decoderFor } from "./snowflake-decode";
+import { sourceTimeoutMs } from "./timeout";
 
 /** Partitions staged per fetch job: each costs a GET and an R2 write of a Worker's subrequest budget. */
 const PARTITIONS_PER_JOB = 10;
@@ -50,7 +51,7 @@ export async function fetchSnowflakeRun(db: Database, env: Env, run: RunRow, tas
   const secrets = task.secrets ? await decryptSecrets(env, task.secrets) : {};
   const mapping = JSON.parse(task.mapping) as Mapping;
   try {
-    const client = await snowflakeClient({ ...source, private_key: secrets.private_key ?? "" });
+    const client = await snowflakeClient({ ...source, private_key: secrets.private_key ?? "" }, { timeoutMs: sourceTimeoutMs(env) });
     let state = run.sourceState ? (JSON.parse(run.sourceState) as State) : null;
     let first: (string | null)[][] | null = null;
     if (!state) {

@@ -22,9 +22,11 @@ declare module "vitest" {
 
 /**
  * Faults, by key name: a key containing "fail-once-500" answers 500 to its first GET; one containing
- * "break-once" sends half its body and drops the connection on its first GET. Everything else is
- * passed through untouched (headers included, so signatures still verify).
+ * "break-once" sends half its body and drops the connection on its first GET; one containing
+ * "stall-once" sends half its body on its first GET and then nothing for STALL_MS. Everything else
+ * is passed through untouched (headers included, so signatures still verify).
  */
+const STALL_MS = 60_000; // longer than any test waits: only the client's own timeout gets past it
 function faultFront(target: number) {
   const seen = new Set<string>();
   return http.createServer((req, res) => {
@@ -37,6 +39,19 @@ function faultFront(target: number) {
       return;
     }
     const upstream = http.request({ host: "127.0.0.1", port: target, method: req.method, path: url, headers: req.headers }, (up) => {
+      if (first && url.includes("stall-once") && !req.headers.range) {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        const half = Number(up.headers["content-length"] ?? 0) / 2;
+        let sent = 0;
+        up.on("data", (chunk: Buffer) => {
+          if (sent >= half) return;
+          const piece = chunk.subarray(0, Math.max(0, Math.min(chunk.length, half - sent)));
+          sent += piece.length;
+          res.write(piece);
+          if (sent >= half) setTimeout(() => res.socket?.destroy(), STALL_MS).unref();
+        });
+        return;
+      }
       if (first && url.includes("break-once") && !req.headers.range) {
         res.writeHead(up.statusCode ?? 502, up.headers);
         let sent = 0;
@@ -71,6 +86,7 @@ export default async function setup(project: TestProject) {
   project.provide("snowflakeKey", snowflake.pem);
   return async () => {
     snowflake.close();
+    front.closeAllConnections();
     front.close();
     await s3.close();
     rmSync(dir, { recursive: true, force: true });
