@@ -1,4 +1,5 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { resolve } from "node:path";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig(async () => {
@@ -20,6 +21,8 @@ export default defineConfig(async () => {
         },
       }),
     ],
+    // wrangler.toml's [alias], which the test build does not read: the disarmed fault points.
+    resolve: { alias: { "eei-faults": resolve(import.meta.dirname, "src/faults/off.ts") } },
     test: {
       include: ["test/**/*.test.ts"],
       setupFiles: ["./test/support/apply-migrations.ts"],

@@ -14,7 +14,11 @@ export async function freePort() {
   });
 }
 
-export async function startService({ stateDir = "bench/.out/state" } = {}) {
+/**
+ * `args` are extra `wrangler dev` arguments (the soak suite's --define and --var); `onOutput`
+ * receives every line workerd prints (the soak suite counts the faults it injected).
+ */
+export async function startService({ stateDir = "bench/.out/state", args = [], onOutput } = {}) {
   rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
   const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
@@ -23,13 +27,23 @@ export async function startService({ stateDir = "bench/.out/state" } = {}) {
   const port = await freePort();
   const child = spawn(
     "wrangler",
-    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, ...(process.env.BENCH_CHUNK_ROWS ? ["--var", `IMPORT_CHUNK_ROWS:${process.env.BENCH_CHUNK_ROWS}`] : []), "--show-interactive-dev-session=false", "--log-level", process.env.BENCH_VERBOSE ? "info" : "warn"],
-    { env, stdio: ["ignore", process.env.BENCH_VERBOSE ? "inherit" : "ignore", "pipe"], detached: true },
+    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, ...(process.env.BENCH_CHUNK_ROWS ? ["--var", `IMPORT_CHUNK_ROWS:${process.env.BENCH_CHUNK_ROWS}`] : []), ...args, "--show-interactive-dev-session=false", "--log-level", process.env.BENCH_VERBOSE || onOutput ? "info" : "warn"],
+    { env, stdio: ["ignore", process.env.BENCH_VERBOSE ? "inherit" : onOutput ? "pipe" : "ignore", "pipe"], detached: true },
   );
   let stderr = "";
   child.stderr.on("data", (d) => {
     stderr = (stderr + d).slice(-4000);
   });
+  if (onOutput) {
+    for (const stream of [child.stdout, child.stderr]) {
+      let partial = "";
+      stream.on("data", (d) => {
+        const lines = (partial + d).split("\n");
+        partial = lines.pop();
+        for (const line of lines) onOutput(line);
+      });
+    }
+  }
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -2,7 +2,6 @@ import { and, desc, eq, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { runFiles, runs, tasks } from "../db/schema";
 import type { BatchItem } from "drizzle-orm/batch";
-import { faultAt } from "../faults";
 import { chunkJob, fetchJob } from "../pipeline/chunk-message";
 import type { TaskRow } from "./tasks";
 
@@ -32,8 +31,9 @@ export async function hasActiveRun(db: Database, taskId: string): Promise<boolea
 /**
  * Starts a run and fetches its data. Upload tasks' data is already in R2, so the fetch is the
  * check that the file is there; the run then hands its first chunk to the chunks queue.
+ * `afterCreate` runs once the run row exists (the soak suite's fault point).
  */
-export async function startRun(db: Database, env: Env, task: TaskRow, now: Date): Promise<RunRow> {
+export async function startRun(db: Database, env: Env, task: TaskRow, now: Date, afterCreate?: () => void): Promise<RunRow> {
   const at = now.toISOString();
   const run: RunRow = {
     id: crypto.randomUUID(),
@@ -57,8 +57,7 @@ export async function startRun(db: Database, env: Env, task: TaskRow, now: Date)
     watermarkCandidate: null,
   };
   await db.insert(runs).values(run);
-  // Soak only: die between creating the run and handing it on; the stuck-run sweep must resume it.
-  faultAt(env, "run_start");
+  afterCreate?.();
   const type = (JSON.parse(task.source) as { type: string }).type;
   if (type !== "upload") {
     // Copying objects or query results can take a while: a queue job does it, not the tick or the request.
@@ -110,6 +109,7 @@ export async function beginProcessing(
       processingStartedAt: at,
       processingEndedAt: empty ? at : null,
       progressAt: at,
+      resumes: 0,
     })
     .where(eq(runs.id, run.id));
   const statements: BatchItem<"sqlite">[] = [update, ...extra];

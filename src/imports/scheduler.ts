@@ -2,13 +2,17 @@ import { and, eq, isNotNull, lte, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../db/client";
 import { runFiles, runs, tasks } from "../db/schema";
+import { faultAt } from "eei-faults";
 import { log } from "../log";
 import { chunkJob, fetchJob } from "../pipeline/chunk-message";
 import { failFetch, failProcessing, hasActiveRun, startRun } from "./runs";
 import { dueSlot, nextRunAt } from "./schedule";
 import type { Schedule } from "./task-schema";
 
-/** A run with no progress for this long is resumed from its last checkpoint; after MAX_RESUMES it fails. */
+/**
+ * A run with no progress for this long is resumed from its last checkpoint; after MAX_RESUMES
+ * resumes in a row without progress in between, it fails (any progress sets the count back to 0).
+ */
 const STUCK_AFTER_SECONDS = 600;
 export const MAX_RESUMES = 3;
 /** STUCK_AFTER_SECONDS can be lowered by configuration (the soak suite uses seconds, not minutes). */
@@ -42,7 +46,8 @@ export async function tick(db: Database, env: Env, nowMs: number): Promise<{ sta
       .set({ lastSlotAt: slot, nextRunAt: next })
       .where(and(eq(tasks.id, task.id), eq(tasks.status, "launched"), eq(tasks.nextRunAt, task.nextRunAt!)));
     if (claim.meta.changes === 0) continue;
-    await startRun(db, env, { ...task, lastSlotAt: slot, nextRunAt: next }, now);
+    // Soak only: the tick may die between creating the run and handing it on; the sweep resumes it.
+    await startRun(db, env, { ...task, lastSlotAt: slot, nextRunAt: next }, now, () => faultAt(env, "tick_after_run_created"));
     started++;
   }
 

@@ -5,7 +5,7 @@ import { runFiles, runs, tasks } from "../db/schema";
 import { statement } from "../db/statement";
 import { eventRow } from "../events/rows";
 import { eventInsertStatements } from "../events/store";
-import { faultAt } from "../faults";
+import { faultAt } from "eei-faults";
 import { failProcessing, finishIfDone } from "../imports/runs";
 import type { Format, Mapping } from "../imports/task-schema";
 import { log } from "../log";
@@ -27,12 +27,13 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING`;
 const ADVANCE_FILE = `UPDATE run_files SET next_offset = ?4, next_line = ?5, next_row = ?6, done = ?7,
   header = ?8, gzip = ?9, encoding = ?10, newline = ?11
 WHERE run_id = ?1 AND file_index = ?2 AND next_offset = ?3 AND done = 0`;
-// Counters are sums over the chunk ledger, so a chunk delivered twice is counted once.
+// Counters are sums over the chunk ledger, so a chunk delivered twice is counted once. Progress
+// clears the stuck-run sweep's count of resumes: only resumes in a row without progress add up.
 const RECOUNT = `UPDATE runs SET
   rows_total = (SELECT coalesce(sum(rows), 0) FROM run_chunks WHERE run_id = ?1),
   rows_processed = (SELECT coalesce(sum(processed), 0) FROM run_chunks WHERE run_id = ?1),
   rows_errored = (SELECT coalesce(sum(errored), 0) FROM run_chunks WHERE run_id = ?1),
-  progress_at = ?2
+  progress_at = ?2, resumes = 0
 WHERE id = ?1`;
 
 /**

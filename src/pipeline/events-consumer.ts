@@ -1,7 +1,7 @@
 import type { Database } from "../db/client";
 import { type DecodedEvents, decodeEventsMessage } from "../events/queue-message";
 import { insertEventRows } from "../events/store";
-import { InjectedFault, faultFires } from "../faults";
+import { InjectedFault, faultFires } from "eei-faults";
 import { log } from "../log";
 import { backoffSeconds } from "./retry";
 

@@ -59,7 +59,7 @@ export async function fetchS3Run(db: Database, env: Env, run: RunRow, task: type
     if (newFiles.length > 0) {
       // One insert a file: a multi-row insert would pass D1's 100 bound parameters.
       await db.batch([
-        db.update(runs).set({ progressAt: now().toISOString() }).where(eq(runs.id, run.id)),
+        db.update(runs).set({ progressAt: now().toISOString(), resumes: 0 }).where(eq(runs.id, run.id)),
         ...newFiles.map((f) => db.insert(runFiles).values(f)),
       ]);
     }

@@ -95,7 +95,7 @@ export async function fetchSnowflakeRun(db: Database, env: Env, run: RunRow, tas
     state.staged = end;
     const at = now().toISOString();
     const candidate = state.candidate !== null ? JSON.stringify({ cell: state.candidate, column: state.rowType[incIndex]! } satisfies Watermark) : null;
-    const saveState = db.update(runs).set({ sourceState: JSON.stringify(state), watermarkCandidate: candidate, progressAt: at }).where(eq(runs.id, run.id));
+    const saveState = db.update(runs).set({ sourceState: JSON.stringify(state), watermarkCandidate: candidate, progressAt: at, resumes: 0 }).where(eq(runs.id, run.id));
     // One insert a file: a multi-row insert would pass D1's 100 bound parameters.
     await db.batch([saveState, ...files.map((f) => db.insert(runFiles).values(f).onConflictDoNothing())]);
     if (state.staged < state.partitions) {
