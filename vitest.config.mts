@@ -18,6 +18,8 @@ export default defineConfig(async () => {
             S3_LIST_PAGE_SIZE: "2", // so a handful of objects crosses listing pages
             SOURCE_TIMEOUT_SECONDS: "2", // so a stalled source is given up on (and retried) quickly
           },
+          // A small ingest limit, so a test can reach it (no other test sends 300 calls a minute from one account).
+          ratelimits: { INGEST_LIMITER: { namespace_id: "1001", simple: { limit: 300, period: 60 } } },
         },
       }),
     ],
