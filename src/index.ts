@@ -1,14 +1,13 @@
 import { database } from "./db/client";
 import { createApp } from "./http/app";
 import { tick } from "./imports/scheduler";
+import { withRequestId } from "./log";
 import { queue } from "./pipeline/queue";
 
 const app = createApp();
 
 export default {
   fetch: app.fetch,
-  queue,
-  async scheduled(controller, env, _ctx) {
-    await tick(database(env.DB), env, controller.scheduledTime);
-  },
+  queue: (batch, env) => withRequestId(crypto.randomUUID(), () => queue(batch, env)),
+  scheduled: (controller, env, _ctx) => withRequestId(crypto.randomUUID(), () => tick(database(env.DB), env, controller.scheduledTime).then(() => undefined)),
 } satisfies ExportedHandler<Env>;

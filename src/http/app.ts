@@ -1,6 +1,6 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
-import { log } from "../log";
+import { log, withRequestId } from "../log";
 import type { AppEnv } from "./app-env";
 import { renderDocs } from "./docs";
 import { PROBLEM_CONTENT_TYPE, Problem, problemBody } from "./problem";
@@ -27,11 +27,11 @@ const ProblemSchema = z
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
 
-  app.use(async (c, next) => {
+  app.use((c, next) => {
     const requestId = crypto.randomUUID();
     c.set("requestId", requestId);
     c.header("x-request-id", requestId);
-    await next();
+    return withRequestId(requestId, next);
   });
 
   app.route("/", healthRoutes);
@@ -70,7 +70,7 @@ export function createApp() {
       return problem(requestId, new Problem(err.status, err.message || "Bad request"), c.res.headers);
     }
     // Unknown errors are logged with their stack and answered without either.
-    log("error", "unhandled error", { request_id: requestId, error: String(err), stack: (err as Error)?.stack });
+    log("error", "unhandled error", { request_id: requestId, path: new URL(c.req.url).pathname, error: String(err), stack: (err as Error)?.stack });
     return problem(requestId, new Problem(500, "Something went wrong on our side; quote the request_id when reporting it"), c.res.headers);
   });
   return app;
