@@ -230,6 +230,10 @@ try {
     check(`${a.name}: Snowflake runs read all ${SF_ROWS} rows, and each valid row is stored once`, sfRuns.length > 0 && badRuns.length === 0 && sfEvents.stored === SF_ROWS - sfInvalid && sfEvents.distinct === sfEvents.stored, `${sfRuns.length} processed runs, ${sfEvents.stored} stored (${sfEvents.distinct} distinct) of ${SF_ROWS - sfInvalid}`);
   }
 
+  const dead = (await call("read back", "GET", "/admin/dead-letters?limit=100", { admin: service.adminToken })).json?.dead_letters ?? [];
+  const deadEvents = dead.filter((d) => d.queue === "eei-events").length;
+  check("no events message was dead-lettered", deadEvents === 0, `${deadEvents} events messages, ${dead.length - deadEvents} import jobs parked in dead_letters`);
+
   const faults = Object.fromEntries(injected);
   check("every fault point fired", FAULT_POINTS.every((p) => (injected.get(p) ?? 0) > 0), JSON.stringify(faults));
   check("the S3 and Snowflake fronts misbehaved", s3Chaos.stats.errors + s3Chaos.stats.stalls + s3Chaos.stats.drops > 0 && sfChaos.stats.errors + sfChaos.stats.stalls + sfChaos.stats.drops > 0, `S3 ${JSON.stringify(s3Chaos.stats)}, Snowflake ${JSON.stringify(sfChaos.stats)}`);

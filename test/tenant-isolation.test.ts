@@ -23,11 +23,11 @@ beforeAll(async () => {
   Object.assign(ids, { id: task.id, run_id: run.id, upload_id: multipart.json.upload_id });
 });
 
-/** Every (method, path template) of the API whose path names an id. */
+/** Every (method, path template) of the account-scoped API (/api/…) whose path names an id. */
 async function routesWithIds(): Promise<[string, string][]> {
   const doc = (await call("/openapi.json")).json as { paths: Record<string, Record<string, unknown>> };
   return Object.entries(doc.paths).flatMap(([path, ops]) =>
-    path.includes("{") ? Object.keys(ops).filter((m) => ["get", "post", "put", "patch", "delete"].includes(m)).map((m) => [m.toUpperCase(), path] as [string, string]) : [],
+    path.startsWith("/api/") && path.includes("{") ? Object.keys(ops).filter((m) => ["get", "post", "put", "patch", "delete"].includes(m)).map((m) => [m.toUpperCase(), path] as [string, string]) : [],
   );
 }
 

@@ -185,3 +185,23 @@ export const s3Objects = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.taskId, t.key, t.etag] })],
 );
+
+/**
+ * Messages a queue gave up on (after max_retries), parked by the dead-letter queues' consumer so
+ * an operator can see why and replay them (`/admin/dead-letters`). `body` is the message as it was
+ * sent: text for events messages, JSON text for chunk and fetch jobs (`content_type` says which).
+ */
+export const deadLetters = sqliteTable(
+  "dead_letters",
+  {
+    id: text().primaryKey(), // the queue's message id
+    queue: text().notNull(), // the queue it failed on (eei-events or eei-chunks)
+    contentType: text({ enum: ["text", "json"] }).notNull(),
+    body: text().notNull(),
+    attempts: integer().notNull(),
+    parkedAt: text().notNull(),
+    replayedAt: text(),
+    replays: integer().notNull().default(0),
+  },
+  (t) => [index("dead_letters_parked_idx").on(t.parkedAt)],
+);

@@ -5,6 +5,7 @@ import type { AppEnv } from "./app-env";
 import { renderDocs } from "./docs";
 import { PROBLEM_CONTENT_TYPE, Problem, problemBody } from "./problem";
 import { accountRoutes } from "./routes/accounts";
+import { deadLetterRoutes } from "./routes/dead-letters";
 import { eventReadRoutes } from "./routes/events";
 import { healthRoutes } from "./routes/health";
 import { importFileRoutes, sampleRoutes } from "./routes/import-files";
@@ -36,6 +37,7 @@ export function createApp() {
 
   app.route("/", healthRoutes);
   app.route("/admin", accountRoutes);
+  app.route("/admin", deadLetterRoutes);
   app.route("/api/v1", ingestRoutes);
   app.route("/api/v1", eventReadRoutes);
   app.route("/api/v1", sampleRoutes); // before importRoutes: public, and not an {id}

@@ -3,15 +3,17 @@ import { log } from "../log";
 import { fetchRun } from "../sources/fetch-run";
 import { PipelineJob } from "./chunk-message";
 import { processChunk } from "./chunk-consumer";
+import { isDeadLetterQueue, parkDeadLetters } from "./dead-letters";
 import { consumeEvents } from "./events-consumer";
 import { backoffSeconds } from "./retry";
 
 /** Queue names as wrangler.toml declares them. */
 export const QUEUES = { events: "eei-events", chunks: "eei-chunks" } as const;
 
-/** The queue handler: events to store, or import jobs (fetch a run's data, process a chunk). */
+/** The queue handler: events to store, import jobs (fetch a run's data, process a chunk), or dead letters to park. */
 export async function queue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const db = database(env.DB);
+  if (isDeadLetterQueue(batch.queue)) return parkDeadLetters(db, batch, new Date());
   if (batch.queue !== QUEUES.chunks) return consumeEvents(db, env, batch.messages);
   for (const message of batch.messages) {
     const job = PipelineJob.safeParse(message.body);
