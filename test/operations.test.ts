@@ -1,7 +1,8 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
-import { call, deliver } from "./support/client";
+import { call, createAccount, deliver } from "./support/client";
+import { launch, settledRun } from "./support/imports";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -75,5 +76,34 @@ describe("structured logs", () => {
     expect([...ids(first)][0]).toMatch(/^[0-9a-f-]{36}$/);
     expect(ids(second).size).toBe(1);
     expect([...ids(second)][0]).not.toBe([...ids(first)][0]);
+  });
+});
+
+describe("connector secrets", () => {
+  it("appear in no response, log line or run error, even when the connector fails with them", async () => {
+    const acct = await createAccount("secrets");
+    const secret = "MIIBsecretKeyMaterialThatMustNeverLeak0123456789";
+    const privateKey = `-----BEGIN PRIVATE KEY-----\n${secret}\n-----END PRIVATE KEY-----`;
+    const bodies: string[] = [];
+    const lines = await logLines(async () => {
+      const created = await call("/api/v1/imports", {
+        method: "POST",
+        key: acct.user_api_key,
+        json: {
+          name: "leaky?",
+          source: { type: "snowflake", account: "xy12345", user: "loader", private_key: privateKey, warehouse: "WH", database: "DB", schema: "PUBLIC", query: "select 1" },
+          schedule: { frequency: "daily" },
+        },
+      });
+      bodies.push(created.text);
+      await launch(acct, created.json.id);
+      bodies.push((await call(`/api/v1/imports/${created.json.id}/run`, { method: "POST", key: acct.user_api_key })).text);
+      const run = await settledRun(acct, created.json.id);
+      expect(run.fetch.status).toBe("failed");
+      bodies.push(JSON.stringify(run), (await call(`/api/v1/imports/${created.json.id}`, { key: acct.user_api_key })).text);
+      bodies.push((await call("/api/v1/imports", { key: acct.user_api_key })).text);
+    });
+    expect(lines.map((l) => l.msg)).toContain("snowflake fetch failed"); // the failure was logged
+    for (const text of [...bodies, ...lines.map((l) => JSON.stringify(l))]) expect(text).not.toContain(secret);
   });
 });
