@@ -43,16 +43,18 @@ export async function chaosProxy({ kind, targetPort, rates, stallMs }) {
       if (res.destroyed || req.destroyed) return; // the client gave up during a stall
       const upstream = http.request({ host: "127.0.0.1", port: targetPort, method: req.method, path: req.url, headers: req.headers }, (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
-        const length = Number(up.headers["content-length"] ?? 0);
-        if (!drop || length < 2) return void up.pipe(res);
+        if (!drop) return void up.pipe(res);
         stats.drops++;
+        // Half the body (half the first piece when the length is unknown), then the connection goes.
+        const length = Number(up.headers["content-length"] ?? 0);
         let sent = 0;
         up.on("data", (chunk) => {
-          if (sent >= length / 2) return;
-          const piece = chunk.subarray(0, Math.max(0, Math.min(chunk.length, length / 2 - sent)));
+          const half = length > 0 ? length / 2 : Math.max(1, Math.floor(chunk.length / 2));
+          if (sent >= half) return;
+          const piece = chunk.subarray(0, Math.max(0, Math.min(chunk.length, half - sent)));
           sent += piece.length;
           res.write(piece);
-          if (sent >= length / 2) res.socket?.destroy();
+          if (sent >= half) res.socket?.destroy();
         });
       });
       upstream.on("error", () => res.destroy());

@@ -67,7 +67,7 @@ const service = await startService({
     "--var", "IMPORT_CHUNK_ROWS:200",
   ],
   onOutput(line) {
-    const point = /"msg":"injected fault","point":"(\w+)"/.exec(line)?.[1];
+    const point = line.includes('"injected fault"') ? /"point":"(\w+)"/.exec(line)?.[1] : undefined;
     if (point) injected.set(point, (injected.get(point) ?? 0) + 1);
   },
 });

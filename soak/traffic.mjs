@@ -56,14 +56,14 @@ export async function singles(ctx, account) {
   }
 }
 
-/** Bulk calls of 200: mostly new events, some re-sends and some invalid items (partial acceptance). */
+/** Bulk calls of 100: mostly new events, some re-sends and some invalid items (partial acceptance). */
 export async function bulks(ctx, account) {
   const { call, ledger } = ctx;
   let n = 1_000_000;
   while (!ctx.stopping()) {
     if (!ctx.takeRequest()) return;
     const items = [];
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 100; i++) {
       n++;
       const roll = Math.random();
       if (roll < 0.05) items.push({ invalid: true, event: invalidEvent(n) });
@@ -86,7 +86,7 @@ export async function bulks(ctx, account) {
       else ledger.rejected++;
     });
     if (res.status === 422 && res.json?.accepted !== items.length - rejected.size) ledger.wrong.push(`a bulk 422 said accepted=${res.json?.accepted}, expected ${items.length - rejected.size}`);
-    await sleep(50);
+    await sleep(100);
   }
 }
 
