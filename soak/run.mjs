@@ -7,13 +7,14 @@
 // Knobs: SOAK_FAULTS ("point=rate,…", the Worker's fault points) and SOAK_CHAOS
 // ("error=0.1,stall=0.05,drop=0.05", the source fronts' rates per request).
 //
-// Faults: inside the Worker (armed only here, by --alias eei-faults:./src/faults/armed.ts; every
-// other build bundles the no-ops of src/faults/off.ts) the events consumer dies after storing half
-// a batch, chunk jobs die between their commit and queueing the next chunk, and scheduler ticks die
-// right after creating a run. Outside, the S3 and Snowflake servers sit behind a front that answers
-// errors, stalls past the Worker's source timeout and drops connections mid-body.
+// Faults: inside the Worker (armed only here, by a copy of wrangler.toml whose [alias] points
+// eei-faults at src/faults/armed.ts; every other build bundles the no-ops of src/faults/off.ts)
+// the events consumer dies after storing half a batch, chunk jobs die between their commit and
+// queueing the next chunk, and scheduler ticks die right after creating a run. Outside, the S3 and
+// Snowflake servers sit behind a front that answers errors, stalls past the Worker's source
+// timeout and drops connections mid-body.
 import "../scripts/ensure-dev-vars.mjs";
-import { mkdtempSync, rmSync } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import S3rver from "@20minutes/s3rver";
@@ -56,17 +57,30 @@ const s3 = {
 const snowflake = await startSnowflakeServer();
 const sfChaos = await chaosProxy({ kind: "snowflake", targetPort: snowflake.port, rates: CHAOS, stallMs: (SOURCE_TIMEOUT_SECONDS + 2) * 1000 });
 
+// The armed config: wrangler.toml with `eei-faults` pointing at the real fault points. (`wrangler
+// dev --alias` is ignored by wrangler's dev build, so the alias is swapped in a copy of the config,
+// next to it so its relative paths still hold; it is removed when the soak ends.)
+const ARMED_CONFIG = ".soak.wrangler.toml";
+const config = readFileSync("wrangler.toml", "utf8");
+const armedConfig = config.replace('"eei-faults" = "./src/faults/off.ts"', '"eei-faults" = "./src/faults/armed.ts"');
+if (armedConfig === config) throw new Error('wrangler.toml no longer has [alias] "eei-faults" = "./src/faults/off.ts"; the soak cannot arm its faults');
+writeFileSync(ARMED_CONFIG, armedConfig);
+
 const injected = new Map(FAULT_POINTS.map((p) => [p, 0]));
+// Everything the service printed, for reading after a failed soak.
+mkdirSync("soak/.out", { recursive: true });
+const serviceLog = createWriteStream("soak/.out/service.log");
 const service = await startService({
   stateDir: "soak/.out/state",
+  config: ARMED_CONFIG,
   args: [
-    "--alias", "eei-faults:./src/faults/armed.ts",
     "--var", `EEI_FAULTS:${FAULTS}`,
     "--var", `STUCK_AFTER_SECONDS:${STUCK_AFTER_SECONDS}`,
     "--var", `SOURCE_TIMEOUT_SECONDS:${SOURCE_TIMEOUT_SECONDS}`,
     "--var", "IMPORT_CHUNK_ROWS:200",
   ],
   onOutput(line) {
+    serviceLog.write(`${line}\n`);
     const point = line.includes('"injected fault"') ? /"point":"(\w+)"/.exec(line)?.[1] : undefined;
     if (point) injected.set(point, (injected.get(point) ?? 0) + 1);
   },
@@ -250,6 +264,7 @@ try {
   stopping = true;
   ticksStopped = true;
   await service.stop();
+  rmSync(ARMED_CONFIG, { force: true });
   s3Chaos.close();
   sfChaos.close();
   snowflake.close();
@@ -258,5 +273,6 @@ try {
 }
 
 const failed = results.filter((r) => !r.ok).length;
+if (failed) console.log("\nThe service's output is in soak/.out/service.log.");
 console.log(`\n${results.length - failed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -15,19 +15,20 @@ export async function freePort() {
 }
 
 /**
- * `args` are extra `wrangler dev` arguments (the soak suite's --define and --var); `onOutput`
+ * `config` is the wrangler config to run (the soak suite's armed copy); `args` are extra
+ * `wrangler dev` arguments (the soak suite's --var settings); `onOutput`
  * receives every line workerd prints (the soak suite counts the faults it injected).
  */
-export async function startService({ stateDir = "bench/.out/state", args = [], onOutput } = {}) {
+export async function startService({ stateDir = "bench/.out/state", config = "wrangler.toml", args = [], onOutput } = {}) {
   rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
   const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
-  const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", stateDir], { env, encoding: "utf8" });
+  const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--config", config, "--persist-to", stateDir], { env, encoding: "utf8" });
   if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stderr}`);
   const port = await freePort();
   const child = spawn(
     "wrangler",
-    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, ...(process.env.BENCH_CHUNK_ROWS ? ["--var", `IMPORT_CHUNK_ROWS:${process.env.BENCH_CHUNK_ROWS}`] : []), ...args, "--show-interactive-dev-session=false", "--log-level", process.env.BENCH_VERBOSE || onOutput ? "info" : "warn"],
+    ["dev", "--config", config, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, ...(process.env.BENCH_CHUNK_ROWS ? ["--var", `IMPORT_CHUNK_ROWS:${process.env.BENCH_CHUNK_ROWS}`] : []), ...args, "--show-interactive-dev-session=false", "--log-level", process.env.BENCH_VERBOSE || onOutput ? "info" : "warn"],
     { env, stdio: ["ignore", process.env.BENCH_VERBOSE ? "inherit" : onOutput ? "pipe" : "ignore", "pipe"], detached: true },
   );
   let stderr = "";

@@ -3,7 +3,7 @@
  *
  * Builds import `eei-faults`, which wrangler.toml aliases to off.ts (no-ops): this module is never
  * bundled into a deployed Worker, so no variable, header or request can turn a fault on there. The
- * soak runner alone swaps it in (`wrangler dev --alias eei-faults:./src/faults/armed.ts`); then
+ * soak runner alone swaps it in (it runs a copy of wrangler.toml whose alias points here); then
  * `EEI_FAULTS` ("name=rate,name=rate") sets how often each point fires.
  */
 import { log } from "../log";

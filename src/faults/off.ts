@@ -1,7 +1,7 @@
 /**
  * Fault points, disarmed: what every build uses (wrangler.toml aliases `eei-faults` here), so a
- * deployed Worker holds no fault code at all. The soak suite alone starts `wrangler dev --alias
- * eei-faults:./src/faults/armed.ts` to arm them; see armed.ts for what each point does.
+ * deployed Worker holds no fault code at all. The soak suite alone arms them, running a copy of
+ * wrangler.toml whose alias points at armed.ts; see armed.ts for what each point does.
  */
 export type FaultPoint = "events_batch" | "chunk_after_commit" | "tick_after_run_created";
 
