@@ -3,7 +3,6 @@ CREATE TABLE `dead_letters` (
 	`queue` text NOT NULL,
 	`content_type` text NOT NULL,
 	`body` text NOT NULL,
-	`attempts` integer NOT NULL,
 	`parked_at` text NOT NULL,
 	`replayed_at` text,
 	`replays` integer DEFAULT 0 NOT NULL

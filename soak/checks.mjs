@@ -53,3 +53,16 @@ export function compareStored(accepted, stored) {
 export function countDistinct(stored) {
   return { stored: stored.length, distinct: new Set(stored.map((e) => e.event_uuid)).size };
 }
+
+/** Replays every parked dead letter not replayed yet (through the admin API); returns how many. */
+export async function replayDeadLetters(call, adminToken) {
+  const res = await call("read back", "GET", "/admin/dead-letters?limit=100", { admin: adminToken });
+  if (res.status !== 200) throw new Error(`listing dead letters: ${res.status}`);
+  let n = 0;
+  for (const d of res.json.dead_letters.filter((x) => x.replays === 0)) {
+    const r = await call("manage", "POST", `/admin/dead-letters/${encodeURIComponent(d.id)}/replay`, { admin: adminToken });
+    if (r.status !== 202) throw new Error(`replaying ${d.id}: ${r.status}`);
+    n++;
+  }
+  return n;
+}

@@ -198,7 +198,6 @@ export const deadLetters = sqliteTable(
     queue: text().notNull(), // the queue it failed on (eei-events or eei-chunks)
     contentType: text({ enum: ["text", "json"] }).notNull(),
     body: text().notNull(),
-    attempts: integer().notNull(),
     parkedAt: text().notNull(),
     replayedAt: text(),
     replays: integer().notNull().default(0),

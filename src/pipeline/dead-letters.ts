@@ -20,13 +20,13 @@ export async function parkDeadLetters(db: Database, batch: MessageBatch<unknown>
   const at = now.toISOString();
   const rows = batch.messages.map((m) => {
     const text = typeof m.body === "string";
-    return { id: m.id, queue: from, contentType: text ? ("text" as const) : ("json" as const), body: text ? (m.body as string) : JSON.stringify(m.body), attempts: m.attempts, parkedAt: at };
+    return { id: m.id, queue: from, contentType: text ? ("text" as const) : ("json" as const), body: text ? (m.body as string) : JSON.stringify(m.body), parkedAt: at };
   });
   if (rows.length === 0) return;
   // One row a statement keeps every insert under D1's 100 bound parameters.
   const [first, ...rest] = rows.map((r) => db.insert(deadLetters).values(r).onConflictDoNothing());
   await db.batch([first!, ...rest]);
-  for (const r of rows) log("error", "message dead-lettered", { queue: r.queue, message_id: r.id, attempts: r.attempts, summary: summarize(r.body) });
+  for (const r of rows) log("error", "message dead-lettered", { queue: r.queue, message_id: r.id, summary: summarize(r.body) });
   batch.ackAll();
 }
 

@@ -15,7 +15,6 @@ const DeadLetterOut = z
   .object({
     id: z.string(),
     queue: z.enum(["eei-events", "eei-chunks"]),
-    attempts: z.number().int(),
     parked_at: z.string(),
     replayed_at: z.string().nullable(),
     replays: z.number().int(),
@@ -32,7 +31,6 @@ const ListQuery = z.object({
 const toApi = (d: DeadLetter): z.infer<typeof DeadLetterOut> => ({
   id: d.id,
   queue: d.queue as "eei-events" | "eei-chunks",
-  attempts: d.attempts,
   parked_at: d.parkedAt,
   replayed_at: d.replayedAt,
   replays: d.replays,
