@@ -127,6 +127,14 @@ describe("S3 imports against a signature-checking S3 server", () => {
     expect(await countFor(tag)).toBe(400);
   });
 
+  it.each([["breaks off", "break-once"], ["goes silent", "stall-once"]])("retries a listing whose answer %s half-way", async (_name, fault) => {
+    const tag = crypto.randomUUID();
+    await put(`list-${fault}-${tag}/a.csv`, csv(tag, 3));
+    const run = await runNow(await s3Task({ prefix: `list-${fault}-${tag}/`, endpoint: faulty() }));
+    expect(run.fetch.status, JSON.stringify(run)).toBe("fetched");
+    expect(run.rows).toEqual({ total: 3, processed: 3, errored: 0 });
+  });
+
   it.each([
     ["a wrong secret", { secret_access_key: "not-the-secret" }, /^SignatureDoesNotMatch: /],
     ["an unknown access key", { access_key_id: "NOBODY" }, /^InvalidAccessKeyId: /],

@@ -34,8 +34,8 @@ const tag = (xml: string, name: string) => {
 };
 
 /** Reads S3's error XML into code and message; never shows the XML itself. */
-async function s3Error(res: Response): Promise<S3Error> {
-  const body = res.status === 304 || res.headers.get("content-length") === "0" ? "" : await res.text().catch(() => "");
+async function s3Error(res: Response, timeoutMs: number): Promise<S3Error> {
+  const body = res.status === 304 || res.headers.get("content-length") === "0" ? "" : await within(timeoutMs, res.text()).catch(() => "");
   const code = tag(body, "Code") ?? (res.status === 404 ? "NotFound" : res.status === 403 ? "AccessDenied" : `HTTP${res.status}`);
   const message = tag(body, "Message") ?? (res.statusText || "no message");
   return new S3Error(res.status, code, message);
@@ -61,14 +61,18 @@ export function s3Client(cfg: S3Config, { pageSize = 1000, timeoutMs = 30_000 }:
   const bucketUrl = `${base}/${encodeURIComponent(cfg.bucket)}`;
   const objectUrl = (key: string) => `${bucketUrl}/${key.split("/").map(encodeURIComponent).join("/")}`;
 
-  /** A request retried on 5xx, 429 and network failures; other errors become S3Error. */
-  async function request(url: string, init: RequestInit = {}): Promise<Response> {
+  /**
+   * A request retried on 5xx, 429, network failures and silences; other errors become S3Error.
+   * `read` takes what is needed from the answer inside the same try, so a body that breaks off or
+   * goes silent is retried like any other failure.
+   */
+  async function request<T>(url: string, init: RequestInit, read: (res: Response) => Promise<T>): Promise<T> {
     try {
       return await withRetries(
         async () => {
           const res = await answerWithin(timeoutMs, (signal) => aws.fetch(url, { ...init, signal }));
-          if (!res.ok) throw await s3Error(res);
-          return res;
+          if (!res.ok) throw await s3Error(res, timeoutMs);
+          return read(res);
         },
         (err) => !(err instanceof S3Error) || retryable(err.status),
         TRIES,
@@ -89,7 +93,7 @@ export function s3Client(cfg: S3Config, { pageSize = 1000, timeoutMs = 30_000 }:
         const q = new URLSearchParams({ "list-type": "2", "max-keys": String(pageSize), prefix });
         if (token) q.set("continuation-token", token);
         // No slash before "?": some servers sign the bucket URL without it.
-        const xml = await (await request(`${bucketUrl}?${q}`)).text();
+        const xml = await request(`${bucketUrl}?${q}`, {}, (res) => within(timeoutMs, res.text()));
         for (const m of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
           const block = m[1]!;
           out.push({
@@ -111,7 +115,7 @@ export function s3Client(cfg: S3Config, { pageSize = 1000, timeoutMs = 30_000 }:
       let received = 0;
       for (let attempt = 0; ; attempt++) {
         const headers: Record<string, string> = received > 0 ? { range: `bytes=${received}-`, "if-match": `"${obj.etag}"` } : {};
-        const res = await request(objectUrl(obj.key), { headers });
+        const res = await request(objectUrl(obj.key), { headers }, async (r) => r); // the body is streamed below, with its own timeout
         if (received > 0 && res.status !== 206) throw new S3Error(res.status, "RangeNotHonoured", "the server ignored a Range request");
         const reader = res.body!.getReader();
         let broke: unknown = null;

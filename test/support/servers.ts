@@ -21,10 +21,11 @@ declare module "vitest" {
 }
 
 /**
- * Faults, by key name: a key containing "fail-once-500" answers 500 to its first GET; one containing
+ * Faults, by URL: one containing "fail-once-500" answers 500 to its first GET; one containing
  * "break-once" sends half its body and drops the connection on its first GET; one containing
- * "stall-once" sends half its body on its first GET and then nothing for STALL_MS. Everything else
- * is passed through untouched (headers included, so signatures still verify).
+ * "stall-once" sends half its body on its first GET and then nothing for STALL_MS. A listing's URL
+ * holds its prefix, so a prefix with these words breaks the listing too. Everything else is passed
+ * through untouched (headers included, so signatures still verify).
  */
 const STALL_MS = 60_000; // longer than any test waits: only the client's own timeout gets past it
 function faultFront(target: number) {
@@ -39,30 +40,9 @@ function faultFront(target: number) {
       return;
     }
     const upstream = http.request({ host: "127.0.0.1", port: target, method: req.method, path: url, headers: req.headers }, (up) => {
-      if (first && url.includes("stall-once") && !req.headers.range) {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        const half = Number(up.headers["content-length"] ?? 0) / 2;
-        let sent = 0;
-        up.on("data", (chunk: Buffer) => {
-          if (sent >= half) return;
-          const piece = chunk.subarray(0, Math.max(0, Math.min(chunk.length, half - sent)));
-          sent += piece.length;
-          res.write(piece);
-          if (sent >= half) setTimeout(() => res.socket?.destroy(), STALL_MS).unref();
-        });
-        return;
-      }
-      if (first && url.includes("break-once") && !req.headers.range) {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        let sent = 0;
-        const half = Number(up.headers["content-length"] ?? 0) / 2;
-        up.on("data", (chunk: Buffer) => {
-          if (sent >= half) return;
-          const piece = chunk.subarray(0, Math.max(0, Math.min(chunk.length, half - sent)));
-          sent += piece.length;
-          res.write(piece);
-          if (sent >= half) res.socket?.destroy();
-        });
+      if (first && !req.headers.range && (url.includes("stall-once") || url.includes("break-once"))) {
+        const stall = url.includes("stall-once");
+        halfThen(up, res, () => (stall ? setTimeout(() => res.socket?.destroy(), STALL_MS).unref() : res.socket?.destroy()));
         return;
       }
       res.writeHead(up.statusCode ?? 502, up.headers);
@@ -70,6 +50,24 @@ function faultFront(target: number) {
     });
     upstream.on("error", () => res.destroy());
     req.pipe(upstream);
+  });
+}
+
+/**
+ * Passes on the status, headers and half the body (half the first piece when the length is not
+ * known: a listing is sent chunked), then calls `then` — to drop the connection, or to go silent.
+ */
+function halfThen(up: http.IncomingMessage, res: http.ServerResponse, then: () => void) {
+  res.writeHead(up.statusCode ?? 502, up.headers);
+  const length = Number(up.headers["content-length"] ?? 0);
+  let sent = 0;
+  up.on("data", (chunk: Buffer) => {
+    const half = length > 0 ? length / 2 : Math.max(1, Math.floor(chunk.length / 2));
+    if (sent >= half) return;
+    const piece = chunk.subarray(0, Math.max(0, Math.min(chunk.length, half - sent)));
+    sent += piece.length;
+    res.write(piece);
+    if (sent >= half) then();
   });
 }
 
