@@ -189,9 +189,11 @@ try {
     const open = runs.filter((r) => !ended(r)).length;
     const queued = await Promise.all(accounts.map(async (a) => (await storedEvents(call, a, "soak_api")).length));
     const expected = accounts.reduce((s, a) => s + a.accepted.size, 0);
-    if (pending.size === 0 && open === 0 && queued.reduce((s, n) => s + n, 0) >= expected) break;
+    // An upload launched just before the traffic stopped gets its run at the next tick.
+    const unstarted = ledger.uploads.filter((u) => !runs.some((r) => r.task_id === u.taskId)).length;
+    if (pending.size === 0 && open === 0 && unstarted === 0 && queued.reduce((s, n) => s + n, 0) >= expected) break;
     if (Date.now() > drainDeadline) {
-      say(`drain deadline: ${open} runs still open, ${pending.size} final runs not started`);
+      say(`drain deadline: ${open} runs still open, ${unstarted} uploads without a run, ${pending.size} final runs not started`);
       break;
     }
     await sleep(3_000);
