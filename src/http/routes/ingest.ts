@@ -1,5 +1,4 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { cors } from "hono/cors";
 import { ingestEvents } from "../../events/ingest";
 import { validateEvent } from "../../events/normalize";
@@ -11,7 +10,7 @@ import { requireKey } from "../auth";
 import { readJsonBody } from "../body";
 import { problemResponse, route } from "../openapi";
 import { Problem } from "../problem";
-import { INGEST_LIMIT_PERIOD_S, checkIngestLimit } from "../rate-limit";
+import { startIngestLimit } from "../rate-limit";
 
 export const ingestRoutes = new OpenAPIHono<AppEnv>();
 
@@ -23,12 +22,6 @@ ingestRoutes.use("/bulkevents", ingestCors);
 const security: Record<string, string[]>[] = [{ basicKey: [] }, { bearerKey: [] }];
 const tooMany = problemResponse(`Over the account's ingest limit; nothing was accepted; retry after Retry-After seconds`);
 
-/** Awaits the limit check begun with the request; past the limit, 429 with Retry-After. */
-async function withinLimit(c: Context<AppEnv>, allowed: Promise<boolean>): Promise<void> {
-  if (await allowed) return;
-  c.header("retry-after", String(INGEST_LIMIT_PERIOD_S));
-  throw new Problem(429, `This account is sending events faster than its limit; nothing was accepted; retry after ${INGEST_LIMIT_PERIOD_S} seconds`);
-}
 const EventAccepted = z.object({ status: z.literal("ok"), event_uuid: z.string() }).openapi("EventAccepted");
 const BulkAccepted = z
   .object({ status: z.literal("ok"), accepted: z.number().int(), event_uuids: z.array(z.string()) })
@@ -58,12 +51,12 @@ route(
   },
   requireKey("event"),
   async (c) => {
-    const allowed = checkIngestLimit(c.env, c.var.owner.accountId);
+    const withinLimit = startIngestLimit(c);
     const { value, bytes } = await readJsonBody(c.req.raw, MAX_EVENT_BYTES);
     const receivedAt = new Date();
     const result = validateEvent(value, receivedAt.getTime(), bytes);
     if (!result.ok) throw new Problem(422, "The event is not valid", result.errors);
-    await withinLimit(c, allowed);
+    await withinLimit();
     const header = { account_id: c.var.owner.accountId, source: "api" as const, import_id: null, run_id: null };
     await enqueueEvents(c.env.EVENTS_QUEUE, header, [result.event], receivedAt.toISOString());
     return c.json({ status: "ok" as const, event_uuid: result.event.event_uuid });
@@ -88,7 +81,7 @@ route(
   },
   requireKey("event"),
   async (c) => {
-    const allowed = checkIngestLimit(c.env, c.var.owner.accountId);
+    const withinLimit = startIngestLimit(c);
     const { value } = await readJsonBody(c.req.raw, MAX_BULK_BYTES);
     const envelope = BulkEnvelope.safeParse(value);
     if (!envelope.success) {
@@ -99,7 +92,7 @@ route(
     if (items.length > MAX_BULK_EVENTS) {
       throw new Problem(413, `${items.length} events were sent; at most ${MAX_BULK_EVENTS} are allowed per call; nothing was accepted`);
     }
-    await withinLimit(c, allowed);
+    await withinLimit();
     const { accepted, errors, rejected } = await ingestEvents(c.env.EVENTS_QUEUE, c.var.owner.accountId, items, new Date());
     const event_uuids = accepted.map((e) => e.event_uuid);
     if (rejected === 0) return c.json({ status: "ok" as const, accepted: accepted.length, event_uuids });
