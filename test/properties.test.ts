@@ -85,6 +85,31 @@ describe("hostile input never crashes or sticks", () => {
     );
   });
 
+  it("answers any body sent to any route that takes one with a status below 500, problem+json when refused", async () => {
+    const owner = await createAccount("props-routes");
+    const task = (await call("/api/v1/imports", { method: "POST", key: owner.user_api_key, json: { name: "target", source: { type: "upload" } } })).json;
+    const doc = (await call("/openapi.json")).json as { paths: Record<string, Record<string, unknown>> };
+    // Every route with a body, from the document (so routes added later are covered), with real ids.
+    const routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops)
+        .filter((m) => ["post", "put", "patch"].includes(m))
+        .map((m) => ({ method: m.toUpperCase(), path: path.replace(/\{id\}/g, task.id).replace(/\{(\w+)\}/g, "x") })),
+    );
+    expect(routes.length).toBeGreaterThanOrEqual(10);
+    const auth = (path: string) =>
+      path.startsWith("/admin/") ? { headers: { authorization: "Bearer test-admin-token-0123456789" } } : { key: /\/(event|bulkevents)$/.test(path) ? owner.event_api_key : owner.user_api_key };
+    const body = fc.oneof(fc.uint8Array({ maxLength: 120 }), fc.jsonValue({ maxDepth: 3 }).map((v) => new TextEncoder().encode(JSON.stringify(v))));
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...routes), body, fc.constantFrom("application/json", "text/csv", "application/octet-stream"), async (route, bytes, type) => {
+        const a = auth(route.path);
+        const res = await call(route.path, { method: route.method, ...a, body: bytes, headers: { ...("headers" in a ? a.headers : {}), "content-type": type } });
+        expect(res.status, `${route.method} ${route.path}: ${res.text}`).toBeLessThan(500);
+        if (res.status >= 400) expect(res.headers.get("content-type")).toBe("application/problem+json");
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it("ends the run of any byte string uploaded as a file, processed or failed", async () => {
     acct ??= await createAccount("props");
     await fc.assert(
