@@ -3,6 +3,7 @@
 // connection half-way through a body. Everything else passes through untouched (headers included,
 // so SigV4 signatures and JWTs still verify). Listens on 127.0.0.1 only.
 import http from "node:http";
+import { halfThen } from "../test/support/half-body.ts";
 
 const ERRORS = {
   s3: [
@@ -42,20 +43,12 @@ export async function chaosProxy({ kind, targetPort, rates, stallMs }) {
     const forward = () => {
       if (res.destroyed || req.destroyed) return; // the client gave up during a stall
       const upstream = http.request({ host: "127.0.0.1", port: targetPort, method: req.method, path: req.url, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        if (!drop) return void up.pipe(res);
+        if (!drop) {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          return void up.pipe(res);
+        }
         stats.drops++;
-        // Half the body (half the first piece when the length is unknown), then the connection goes.
-        const length = Number(up.headers["content-length"] ?? 0);
-        let sent = 0;
-        up.on("data", (chunk) => {
-          const half = length > 0 ? length / 2 : Math.max(1, Math.floor(chunk.length / 2));
-          if (sent >= half) return;
-          const piece = chunk.subarray(0, Math.max(0, Math.min(chunk.length, half - sent)));
-          sent += piece.length;
-          res.write(piece);
-          if (sent >= half) res.socket?.destroy();
-        });
+        halfThen(up, res, () => res.socket?.destroy());
       });
       upstream.on("error", () => res.destroy());
       res.on("close", () => upstream.destroy());

@@ -16,16 +16,10 @@ export async function storedEvents(call, account, event) {
 
 /** Every run of every task of the account. */
 export async function allRuns(call, account) {
+  const tasks = await call("read back", "GET", "/api/v1/imports", { key: account.user_api_key });
+  if (tasks.status !== 200) throw new Error(`listing tasks: ${tasks.status}`);
   const out = [];
-  let cursor = null;
-  const tasks = [];
-  do {
-    const res = await call("read back", "GET", `/api/v1/imports?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { key: account.user_api_key });
-    if (res.status !== 200) throw new Error(`listing tasks: ${res.status}`);
-    tasks.push(...res.json.imports);
-    cursor = res.json.next_cursor ?? null;
-  } while (cursor);
-  for (const task of tasks) {
+  for (const task of tasks.json.imports) {
     const res = await call("read back", "GET", `/api/v1/imports/${task.id}/runs`, { key: account.user_api_key });
     if (res.status !== 200) throw new Error(`listing runs: ${res.status}`);
     for (const run of res.json.runs) out.push({ ...run, task_id: task.id });

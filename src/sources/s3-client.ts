@@ -1,7 +1,7 @@
 import { AwsClient } from "aws4fetch";
 import { withRetries } from "./retry";
 import { SourceError } from "./source-error";
-import { answerWithin, within } from "./timeout";
+import { answerWithin, within } from "../timeout";
 
 export interface S3Config {
   bucket: string;

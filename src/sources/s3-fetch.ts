@@ -9,7 +9,7 @@ import { fetchJob } from "../pipeline/chunk-message";
 import { globToRegExp } from "./glob";
 import { r2Writer } from "./r2-writer";
 import { S3Error, type S3Object, s3Client } from "./s3-client";
-import { sourceTimeoutMs } from "./timeout";
+import { sourceTimeoutMs } from "../timeout";
 
 const PageSize = z.coerce.number().int().min(1).max(1000).catch(1000);
 /**

@@ -1,6 +1,6 @@
 import { withRetries } from "./retry";
 import { SourceError } from "./source-error";
-import { answerWithin, within } from "./timeout";
+import { answerWithin, within } from "../timeout";
 import { jwtSigner } from "./snowflake-jwt";
 
 export interface SnowflakeConfig {
@@ -42,8 +42,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const backoff = (attempt: number) => sleep(Math.random() * Math.min(200 * 2 ** attempt, 5_000));
 const retryable = (status: number) => status === 429 || status >= 500;
 
-async function failure(res: Response): Promise<SnowflakeError> {
-  const text = await res.text().catch(() => "");
+async function failure(res: Response, timeoutMs: number): Promise<SnowflakeError> {
+  const text = await within(timeoutMs, res.text()).catch(() => "");
   let body: { code?: string; message?: string } = {};
   try {
     body = JSON.parse(text);
@@ -74,14 +74,18 @@ export async function snowflakeClient(cfg: SnowflakeConfig, { timeoutMs = 30_000
     ...(post ? { "content-type": "application/json" } : {}),
   });
 
-  /** Retries 429/5xx and network errors; Snowflake's other answers end it with its own code. */
-  async function retrying(send: (signal: AbortSignal) => Promise<Response>): Promise<Response> {
+  /**
+   * Retries 429/5xx, network errors and silences; Snowflake's other answers end it with its own
+   * code. The JSON body is read inside the same try, so a body that breaks off or goes silent is
+   * retried like any other failure (resubmissions carry retry=true: nothing runs twice).
+   */
+  async function retrying(send: (signal: AbortSignal) => Promise<Response>): Promise<{ status: number; body: Record<string, unknown> }> {
     try {
       return await withRetries(
         async () => {
           const res = await answerWithin(timeoutMs, send);
-          if (!res.ok) throw await failure(res);
-          return res;
+          if (!res.ok) throw await failure(res, timeoutMs);
+          return { status: res.status, body: (await within(timeoutMs, res.json())) as Record<string, unknown> };
         },
         (err) => !(err instanceof SnowflakeError) || retryable(err.status),
         TRIES,
@@ -122,27 +126,24 @@ export async function snowflakeClient(cfg: SnowflakeConfig, { timeoutMs = 30_000
       });
       // The same requestId on every try, and retry=true from the second on: a statement never runs twice.
       let tries = 0;
-      let res = await retrying(async (signal) => {
+      let { status, body } = await retrying(async (signal) => {
         const q = new URLSearchParams({ requestId, ...(tries++ > 0 ? { retry: "true" } : {}) });
         return fetch(`${base}/api/v2/statements?${q}`, { method: "POST", headers: await headers(true), body: payload, signal });
       });
-      let body = (await within(timeoutMs, res.json())) as Record<string, unknown>;
       const started = Date.now();
-      for (let poll = 0; res.status === 202; poll++) {
+      for (let poll = 0; status === 202; poll++) {
         if (Date.now() - started > POLL_LIMIT_MS) throw new SnowflakeError(408, "PollTimeout", "the statement was still running after 10 minutes");
         await sleep(Math.min(100 * 2 ** poll, 2_000));
         const url = new URL(String(body.statementStatusUrl ?? `/api/v2/statements/${body.statementHandle}`), base);
-        res = await get(url.toString());
-        body = (await within(timeoutMs, res.json())) as Record<string, unknown>;
+        ({ status, body } = await get(url.toString()));
       }
       return resultOf(body);
     },
 
     /** Rows of partition `n` ≥ 1 (no metadata: the caller keeps partition 0's rowType). */
     async partition(handle: string, n: number): Promise<(string | null)[][]> {
-      const res = await get(`${base}/api/v2/statements/${encodeURIComponent(handle)}?partition=${n}`);
-      const body = (await within(timeoutMs, res.json())) as { data?: (string | null)[][] };
-      return body.data ?? [];
+      const { body } = await get(`${base}/api/v2/statements/${encodeURIComponent(handle)}?partition=${n}`);
+      return (body.data as (string | null)[][] | undefined) ?? [];
     },
   };
 }

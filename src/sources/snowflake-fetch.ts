@@ -9,7 +9,7 @@ import { fetchJob } from "../pipeline/chunk-message";
 import { hasIdentifierColumn } from "../pipeline/row-mapper";
 import { type Column, SnowflakeError, snowflakeClient } from "./snowflake-client";
 import { bindingFor, decoderFor } from "./snowflake-decode";
-import { sourceTimeoutMs } from "./timeout";
+import { sourceTimeoutMs } from "../timeout";
 
 /** Partitions staged per fetch job: each costs a GET and an R2 write of a Worker's subrequest budget. */
 const PARTITIONS_PER_JOB = 10;

@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { halfThen } from "./half-body";
 import { startSnowflakeServer } from "./snowflake-server";
 // @ts-expect-error the package ships no types
 import S3rver from "@20minutes/s3rver";
@@ -50,24 +51,6 @@ function faultFront(target: number) {
     });
     upstream.on("error", () => res.destroy());
     req.pipe(upstream);
-  });
-}
-
-/**
- * Passes on the status, headers and half the body (half the first piece when the length is not
- * known: a listing is sent chunked), then calls `then` — to drop the connection, or to go silent.
- */
-function halfThen(up: http.IncomingMessage, res: http.ServerResponse, then: () => void) {
-  res.writeHead(up.statusCode ?? 502, up.headers);
-  const length = Number(up.headers["content-length"] ?? 0);
-  let sent = 0;
-  up.on("data", (chunk: Buffer) => {
-    const half = length > 0 ? length / 2 : Math.max(1, Math.floor(chunk.length / 2));
-    if (sent >= half) return;
-    const piece = chunk.subarray(0, Math.max(0, Math.min(chunk.length, half - sent)));
-    sent += piece.length;
-    res.write(piece);
-    if (sent >= half) then();
   });
 }
 

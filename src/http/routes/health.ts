@@ -1,5 +1,6 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { log } from "../../log";
+import { within } from "../../timeout";
 import type { AppEnv } from "../app-env";
 import { route } from "../openapi";
 import { PROBLEM_CONTENT_TYPE, problemBody } from "../problem";
@@ -14,15 +15,12 @@ const Checks = z.object({ d1: Check, r2: Check });
 
 async function probe(run: () => Promise<unknown>): Promise<z.infer<typeof Check>> {
   const started = Date.now();
-  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    await Promise.race([run(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS)))]);
+    await within(CHECK_TIMEOUT_MS, run());
     return { status: "ok", ms: Date.now() - started };
   } catch (err) {
     // The message names the failure (a timeout, "D1_ERROR: …"); never a stack.
     return { status: "down", ms: Date.now() - started, error: err instanceof Error ? err.message : String(err) };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -1,26 +1,27 @@
 import { z } from "zod";
 
 /**
- * A source that accepts a connection and then says nothing would hold a queue job until the
- * platform kills it. Every call to S3 or Snowflake must answer (headers, or the next piece of a
- * body) within this many seconds; a silent one counts as a failed try and is retried like a 5xx.
+ * Time limits on calls that may never answer. A source (S3, Snowflake) that accepts a connection
+ * and then says nothing would hold a queue job until the platform kills it: every call to one must
+ * answer (headers, or the next piece of a body) within SOURCE_TIMEOUT_SECONDS; a silent one counts
+ * as a failed try and is retried like a 5xx. The health check limits its probes the same way.
  */
 const DEFAULT_SECONDS = 30;
 const Seconds = z.coerce.number().positive().max(600).catch(DEFAULT_SECONDS);
 
 export const sourceTimeoutMs = (env: { SOURCE_TIMEOUT_SECONDS?: string }) => Seconds.parse(env.SOURCE_TIMEOUT_SECONDS) * 1000;
 
-export class SourceTimeout extends Error {
+export class TimedOut extends Error {
   constructor(ms: number) {
     super(`no answer within ${ms / 1000} s`);
-    this.name = "SourceTimeout";
+    this.name = "TimedOut";
   }
 }
 
 /** Calls `send` with a signal that aborts it unless its response headers arrive within `ms`. */
 export async function answerWithin(ms: number, send: (signal: AbortSignal) => Promise<Response>): Promise<Response> {
   const ctl = new AbortController();
-  const timer = setTimeout(() => ctl.abort(new SourceTimeout(ms)), ms);
+  const timer = setTimeout(() => ctl.abort(new TimedOut(ms)), ms);
   try {
     return await send(ctl.signal);
   } finally {
@@ -28,11 +29,11 @@ export async function answerWithin(ms: number, send: (signal: AbortSignal) => Pr
   }
 }
 
-/** `pending`, or a SourceTimeout if it takes longer than `ms`. */
+/** `pending`, or a TimedOut if it takes longer than `ms`. */
 export async function within<T>(ms: number, pending: Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new SourceTimeout(ms)), ms);
+    timer = setTimeout(() => reject(new TimedOut(ms)), ms);
   });
   try {
     return await Promise.race([pending, late]);
