@@ -17,9 +17,14 @@ export default defineConfig(async () => {
             IMPORT_CHUNK_ROWS: "4",
             S3_LIST_PAGE_SIZE: "2", // so a handful of objects crosses listing pages
             SOURCE_TIMEOUT_SECONDS: "2", // so a stalled source is given up on (and retried) quickly
+            // The plugin runs the Worker with no_handle_cross_request_promise_resolution, under which
+            // a call waiting on another call's queue send can't resume in its own request; shared
+            // sends are tested against wrangler dev instead (test/service/).
+            SHARE_SINGLE_EVENT_SENDS: "false",
           },
-          // A small ingest limit, so a test can reach it (no other test sends 300 calls a minute from one account).
-          ratelimits: { INGEST_LIMITER: { namespace_id: "1001", simple: { limit: 300, period: 60 } } },
+          // A small ingest limit, so a test can reach it: 30 limiter calls × a lease of 10 = 300 requests a
+          // minute per account (no other test sends that many from one account).
+          ratelimits: { INGEST_LIMITER: { namespace_id: "1001", simple: { limit: 30, period: 60 } } },
         },
       }),
     ],

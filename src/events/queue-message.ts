@@ -31,25 +31,39 @@ const MESSAGE_BYTES = 100_000;
 const BATCH_BYTES = 200_000;
 const BATCH_MESSAGES = 100;
 
+/** The header of messages carrying events sent to the API by `accountId`. */
+export function apiEventsHeader(accountId: string): EventsHeader {
+  return { kind: "events", v: 1, account_id: accountId, source: "api", import_id: null, run_id: null };
+}
+
 /** Packs events into as few ≤100 KB messages as the queue limits allow. */
-export function encodeEventsMessages(header: EventsHeader, events: NormalizedEvent[], receivedAt: string): { body: string; bytes: number }[] {
+export function encodeEventsMessages(header: EventsHeader, events: NormalizedEvent[], receivedAt: string): EventsMessage[] {
+  return packEventRows(header, events.map((e) => eventRow(e, receivedAt)));
+}
+
+export interface EventsMessage {
+  body: string;
+  bytes: number;
+}
+
+/** Packs already serialised event rows (rows.ts) of one provenance into as few ≤100 KB messages as fit. */
+export function packEventRows(header: EventsHeader, rows: readonly string[]): EventsMessage[] {
   const head = `${JSON.stringify(header)}\n`;
   const headBytes = byteLength(head) + 2;
-  const out: { body: string; bytes: number }[] = [];
-  let rows: string[] = [];
+  const out: EventsMessage[] = [];
+  let part: string[] = [];
   let bytes = headBytes;
-  for (const e of events) {
-    const row = eventRow(e, receivedAt);
+  for (const row of rows) {
     const size = byteLength(row) + 1;
-    if (rows.length > 0 && bytes + size > MESSAGE_BYTES) {
-      out.push({ body: `${head}[${rows.join(",")}]`, bytes });
-      rows = [];
+    if (part.length > 0 && bytes + size > MESSAGE_BYTES) {
+      out.push({ body: `${head}[${part.join(",")}]`, bytes });
+      part = [];
       bytes = headBytes;
     }
-    rows.push(row);
+    part.push(row);
     bytes += size;
   }
-  if (rows.length > 0) out.push({ body: `${head}[${rows.join(",")}]`, bytes });
+  if (part.length > 0) out.push({ body: `${head}[${part.join(",")}]`, bytes });
   return out;
 }
 
@@ -60,7 +74,11 @@ export async function enqueueEvents(
   events: NormalizedEvent[],
   receivedAt: string,
 ): Promise<void> {
-  const messages = encodeEventsMessages({ kind: "events", v: 1, ...header }, events, receivedAt);
+  await sendEventsMessages(queue, encodeEventsMessages({ kind: "events", v: 1, ...header }, events, receivedAt));
+}
+
+/** Sends messages with one send, or with as few sendBatch calls (run together) as the limits allow. */
+export async function sendEventsMessages(queue: Queue, messages: readonly EventsMessage[]): Promise<void> {
   if (messages.length === 1) {
     await queue.send(messages[0]!.body, { contentType: "text" });
     return;

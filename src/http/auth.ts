@@ -32,12 +32,12 @@ const KIND_LABEL: Record<KeyKind, string> = { event: "an event API key", user: "
 /** Admits a caller whose key is of `kind`: 401 for a missing or unknown key, 403 for the other kind. */
 export function requireKey(kind: KeyKind) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const key = presentedKey(c.req.header("authorization"));
+    const header = c.req.header("authorization");
+    const key = presentedKey(header);
     if (!key) {
       throw new Problem(401, `Send ${KIND_LABEL[kind]} as HTTP Basic user name (curl -u KEY:) or as a Bearer token`);
     }
-    const hash = await sha256Hex(key);
-    const owner = await cachedKeyOwner(hash, (h) => findKeyOwner(database(c.env.DB), h));
+    const owner = await cachedKeyOwner(header!, async () => findKeyOwner(database(c.env.DB), await sha256Hex(key)));
     if (!owner) throw new Problem(401, "The API key is not valid");
     if (owner.kind !== kind) throw new Problem(403, `This endpoint takes ${KIND_LABEL[kind]}, not ${KIND_LABEL[owner.kind]}`);
     c.set("owner", owner);

@@ -53,9 +53,12 @@ async function readLimitedText(req: Request, limit: number): Promise<{ text: str
   return decodeUtf8(all);
 }
 
+// One decoder for every request: a non-streaming decode() starts from a clean state each time.
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
 function decodeUtf8(bytes: Uint8Array): { text: string; bytes: number } {
   try {
-    return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes), bytes: bytes.byteLength };
+    return { text: utf8.decode(bytes), bytes: bytes.byteLength };
   } catch {
     throw new Problem(400, "The request body is not valid UTF-8");
   }

@@ -10,6 +10,38 @@ import { Problem } from "./problem";
 export const INGEST_LIMIT_PERIOD_S = 10;
 
 /**
+ * Requests one limiter call pays for. The binding counts calls, so wrangler.toml sets its limit to
+ * the account's request limit divided by this (2,000 calls × 10 = 20,000 requests per 10 s), and an
+ * isolate spends the other nine on its next calls for that account without asking again. It saves
+ * a limiter round trip on nine calls in ten; the price is precision: an isolate can hold up to nine
+ * unspent requests per concurrent caller, and they lapse after one period.
+ */
+export const INGEST_LIMIT_LEASE = 10;
+
+const leases = new Map<string, { tokens: number; expires: number }>();
+const MAX_LEASED_ACCOUNTS = 10_000;
+
+/** Takes one leased request for the account if this isolate holds one. */
+function takeLeased(accountId: string, now: number): boolean {
+  const lease = leases.get(accountId);
+  if (!lease || lease.tokens === 0 || lease.expires <= now) return false;
+  lease.tokens--;
+  return true;
+}
+
+function addLease(accountId: string, now: number): void {
+  const lease = leases.get(accountId);
+  const expires = now + INGEST_LIMIT_PERIOD_S * 1000;
+  if (lease && lease.expires > now) {
+    lease.tokens += INGEST_LIMIT_LEASE;
+    lease.expires = expires;
+    return;
+  }
+  if (!lease && leases.size >= MAX_LEASED_ACCOUNTS) leases.delete(leases.keys().next().value!);
+  leases.set(accountId, { tokens: INGEST_LIMIT_LEASE, expires });
+}
+
+/**
  * Starts the caller's account's rate-limit check without waiting for it, and returns the wait:
  * the route reads and validates the body meanwhile and awaits the answer before accepting
  * anything, so the limiter's round trip overlaps work the request does anyway. Past the limit the
@@ -18,8 +50,14 @@ export const INGEST_LIMIT_PERIOD_S = 10;
  */
 export function startIngestLimit(c: Context<AppEnv>): () => Promise<void> {
   const accountId = c.var.owner.accountId;
+  if (takeLeased(accountId, Date.now())) return async () => {};
   const allowed = c.env.INGEST_LIMITER.limit({ key: accountId }).then(
-    ({ success }) => success,
+    ({ success }) => {
+      const now = Date.now();
+      if (success) addLease(accountId, now);
+      // Refused, but a concurrent call may just have leased requests this one can spend.
+      return takeLeased(accountId, now);
+    },
     (err: unknown) => {
       log("error", "rate limiter unavailable; letting the call through", { account_id: accountId, error: String(err) });
       return true;

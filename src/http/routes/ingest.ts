@@ -1,21 +1,21 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { cors } from "hono/cors";
 import { ingestEvents } from "../../events/ingest";
 import { validateEvent } from "../../events/normalize";
-import { enqueueEvents } from "../../events/queue-message";
+import { eventRow } from "../../events/rows";
 import { MAX_BULK_BYTES, MAX_BULK_EVENTS, MAX_EVENT_BYTES } from "../../events/rules";
 import { BulkInput, EventInput } from "../../events/schema";
+import { apiEventsHeader, packEventRows, sendEventsMessages } from "../../events/queue-message";
+import { sendSingleEvent, sharesSingleEventSends } from "../../events/single-sends";
 import type { AppEnv } from "../app-env";
 import { requireKey } from "../auth";
 import { readJsonBody } from "../body";
+import { ingestCors } from "../ingest-cors";
 import { problemResponse, route } from "../openapi";
 import { Problem } from "../problem";
 import { startIngestLimit } from "../rate-limit";
 
 export const ingestRoutes = new OpenAPIHono<AppEnv>();
 
-// Sites send events from their own pages, so the two ingest endpoints (and only they) answer CORS.
-const ingestCors = cors({ origin: "*", allowMethods: ["POST", "OPTIONS"], allowHeaders: ["authorization", "content-type"], maxAge: 86_400 });
 ingestRoutes.use("/event", ingestCors);
 ingestRoutes.use("/bulkevents", ingestCors);
 
@@ -57,8 +57,9 @@ route(
     const result = validateEvent(value, receivedAt.getTime(), bytes);
     if (!result.ok) throw new Problem(422, "The event is not valid", result.errors);
     await withinLimit();
-    const header = { account_id: c.var.owner.accountId, source: "api" as const, import_id: null, run_id: null };
-    await enqueueEvents(c.env.EVENTS_QUEUE, header, [result.event], receivedAt.toISOString());
+    const row = eventRow(result.event, receivedAt.toISOString());
+    if (sharesSingleEventSends(c.env)) await sendSingleEvent(c.env.EVENTS_QUEUE, c.var.owner.accountId, row);
+    else await sendEventsMessages(c.env.EVENTS_QUEUE, packEventRows(apiEventsHeader(c.var.owner.accountId), [row]));
     return c.json({ status: "ok" as const, event_uuid: result.event.event_uuid });
   },
 );
