@@ -45,20 +45,31 @@ async function storedPhase(service, acct, calls) {
     }),
   );
   const acceptedAfter = (performance.now() - start) / 1000;
-  // Check the customers in reverse send order: the queue is FIFO, so once the last-sent customer's
-  // 1,000 events are readable the earlier ones normally are too, and each is then read only once.
+  // Wait for the last-sent customer first: the queue is FIFO, so once its 1,000 events are
+  // readable the earlier customers' normally are too. Then read the others back, four at a time
+  // (reading 100,000 events back is work of its own, and one reader at a time would mostly time
+  // this client's JSON parsing).
   const deadline = Date.now() + 300_000;
-  for (const c of customers.toReversed()) {
+  const readable = async (c) => {
     for (;;) {
       const res = await fetch(`${service.base}/api/v1/events?customer_id=${c}&limit=1000`, { headers: { authorization: basic(acct.user_api_key) } });
       const body = await res.json();
-      if (body.events.length === 1000) break;
+      if (body.events.length === 1000) return;
       if (Date.now() > deadline) throw new Error(`customer ${c} has ${body.events.length}/1000 events after 5 minutes`);
       await new Promise((r) => setTimeout(r, 50));
     }
-  }
+  };
+  const [last, ...others] = customers.toReversed();
+  await readable(last);
+  const lastReadableAfter = (performance.now() - start) / 1000;
+  let nextOther = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (nextOther < others.length) await readable(others[nextOther++]);
+    }),
+  );
   const seconds = (performance.now() - start) / 1000;
-  return { accepted, seconds, acceptedAfter, perSecond: accepted / seconds };
+  return { accepted, seconds, acceptedAfter, lastReadableAfter, perSecond: accepted / seconds };
 }
 
 export async function benchEvents(service) {
@@ -66,7 +77,7 @@ export async function benchEvents(service) {
   const eventAuth = basic(acct.event_api_key);
 
   const stored = await storedPhase(service, acct, Number(process.env.BENCH_STORED_CALLS ?? 100));
-  console.log(`stored: ${stored.accepted} events accepted and readable in ${stored.seconds.toFixed(2)} s (all accepted after ${stored.acceptedAfter.toFixed(2)} s) = ${Math.round(stored.perSecond)} events/s`);
+  console.log(`stored: ${stored.accepted} events accepted and readable in ${stored.seconds.toFixed(2)} s (all accepted after ${stored.acceptedAfter.toFixed(2)} s, the last-sent customer readable after ${stored.lastReadableAfter.toFixed(2)} s) = ${Math.round(stored.perSecond)} events/s`);
 
   // The trivial route: /livez answers without I/O. (/healthz queries D1 and R2 since the
   // reliability work; comparing with it would flatter the event route.)

@@ -94,6 +94,28 @@ describe("an accepted event survives the trip unchanged", () => {
     expect(e.import_id).toBeUndefined();
     expect(Date.parse(e.received_at)).toBeGreaterThan(Date.now() - 60_000);
   });
+
+  // The events page is written by SQLite (json_object), the debug view by JavaScript (toApiEvent):
+  // both must say exactly the same thing about an event, whatever its attributes hold.
+  it("reads back awkward attributes identically from the events page and the debug view", async () => {
+    const own = await createAccount("awkward");
+    const attributes = {
+      text: 'quote " backslash \\ newline \n tab \t é ☃ 😀 \u0001',
+      numbers: [0, -1, 0.1, 1e21, 12.5, 9007199254740991],
+      nested: { deep: { deeper: [null, true, false, "", {}] } },
+      empty: [],
+    };
+    const sent = { event: "awkward", customer_id: "c", product_ids: ["a,b", "ü"], ...attributes };
+    expect((await call("/api/v1/event", { method: "POST", key: own.event_api_key, json: sent })).status).toBe(200);
+    const fromPage = await waitFor(async () => {
+      const r = await call("/api/v1/events", { key: own.user_api_key });
+      return r.json.events[0];
+    }, "the event to be readable");
+    const fromDebug = (await call("/api/v1/event/debug", { key: own.event_api_key })).json.events[0];
+    expect(fromPage.attributes).toEqual(attributes);
+    expect(fromPage.product_ids).toEqual(["a,b", "ü"]);
+    expect(fromPage).toEqual(fromDebug);
+  });
 });
 
 describe("GET /api/v1/events", () => {

@@ -7,7 +7,7 @@ import { eventRow } from "./rows";
  * A message on the events queue is text: one line of JSON header, a newline, then a JSON array of
  * event rows (see rows.ts). Each row is serialised once, by the producer; the consumer validates
  * the header with zod (the producer may be an older deploy) and hands the rows text to SQLite's
- * json_each untouched, so storing costs no per-event JavaScript. A row SQLite can't store fails
+ * jsonb_each untouched, so storing costs no per-event JavaScript. A row SQLite can't store fails
  * the insert, and the message is retried and then dead-lettered, never half-stored.
  */
 export const EventsHeader = z.object({

@@ -32,8 +32,7 @@ export function parseIsoDateTime(text: string): number | null {
   const minute = Number(mi);
   const second = Number(s);
   if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return null;
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (day < 1 || day > daysInMonth) return null;
+  if (day < 1 || day > daysInMonth(year, month)) return null;
   let offsetMin = 0;
   if (off && off.toUpperCase() !== "Z") {
     const sign = off[0] === "-" ? -1 : 1;
@@ -45,6 +44,13 @@ export function parseIsoDateTime(text: string): number | null {
   }
   const ms = frac ? Math.floor(Number(`0${frac}`) * 1000) : 0;
   return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMin * 60_000;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!;
 }
 
 /** A query-string instant: an ISO 8601 date-time with offset, or a bare date meaning its UTC midnight. */

@@ -4,13 +4,15 @@ import { events } from "../db/schema";
 import type { DecodedEvents } from "./queue-message";
 
 // One statement inserts a whole JSON array of rows (rows.ts): one bound parameter however many rows,
-// which keeps clear of D1's 100-parameter and 100 KB-of-SQL limits. json_each and ->> run in
-// SQLite's C code, so no per-row JavaScript runs here.
+// which keeps clear of D1's 100-parameter and 100 KB-of-SQL limits. jsonb_each and ->> run in
+// SQLite's C code, so no per-row JavaScript runs here. The array is turned into JSONB once, so the
+// eleven ->> of a row read a parsed value instead of re-parsing the row's text each time (which
+// made a third of the insert's cost: 270k rows/s extracted from text vs 790k from JSONB).
 const INSERT_SQL = `INSERT INTO events (account_id, event_uuid, event, customer_id, email, device_id, cookie,
   product_ids, timestamp, ts_ms, attributes, received_at, source, import_id, run_id)
 SELECT ?2, value->>0, value->>1, value->>2, value->>3, value->>4, value->>5,
   value->>6, value->>7, value->>8, value->>9, value->>10, ?3, ?4, ?5
-FROM json_each(?1) WHERE true
+FROM jsonb_each(jsonb(?1)) WHERE true
 ON CONFLICT (account_id, event_uuid) DO NOTHING`;
 
 /** D1 caps a bound string at 2 MB; merged statements stay well under it. */
@@ -63,8 +65,28 @@ export interface EventFilters {
 
 export type StoredEventRow = typeof events.$inferSelect;
 
-/** Newest `timestamp` first, ties broken by uuid so the cursor is stable. Reads one extra row to know if more exist. */
-export async function listEvents(db: Database, accountId: string, f: EventFilters, limit: number) {
+/**
+ * Each event in its §3.4 wire shape (see toApiEvent), written by SQLite: product_ids and attributes
+ * are already JSON text in the row, so a page of 1,000 events costs no JSON.parse and no
+ * re-stringify in JavaScript. import_id and run_id appear only on imported events.
+ */
+const apiEventJson = sql<string>`CASE WHEN ${events.source} = 'import' THEN json_object(
+    'event_uuid', ${events.eventUuid}, 'event', ${events.event}, 'customer_id', ${events.customerId},
+    'email', ${events.email}, 'device_id', ${events.deviceId}, 'cookie', ${events.cookie},
+    'product_ids', json(${events.productIds}), 'timestamp', ${events.timestamp}, 'attributes', json(${events.attributes}),
+    'source', ${events.source}, 'import_id', ${events.importId}, 'run_id', ${events.runId}, 'received_at', ${events.receivedAt})
+  ELSE json_object(
+    'event_uuid', ${events.eventUuid}, 'event', ${events.event}, 'customer_id', ${events.customerId},
+    'email', ${events.email}, 'device_id', ${events.deviceId}, 'cookie', ${events.cookie},
+    'product_ids', json(${events.productIds}), 'timestamp', ${events.timestamp}, 'attributes', json(${events.attributes}),
+    'source', ${events.source}, 'received_at', ${events.receivedAt}) END`;
+
+/**
+ * A page of events, newest `timestamp` first, ties broken by uuid so the cursor is stable: each
+ * event as JSON text (the wire shape), with its sort key for the next cursor. Reads one extra row
+ * to know if more exist.
+ */
+export async function listEventsJson(db: Database, accountId: string, f: EventFilters, limit: number) {
   const where: (SQL | undefined)[] = [eq(events.accountId, accountId)];
   if (f.customerId !== undefined) where.push(eq(events.customerId, f.customerId));
   if (f.email !== undefined) where.push(eq(events.email, f.email));
@@ -75,7 +97,7 @@ export async function listEvents(db: Database, accountId: string, f: EventFilter
     where.push(or(lt(events.tsMs, f.after.tsMs), and(eq(events.tsMs, f.after.tsMs), lt(events.eventUuid, f.after.eventUuid))));
   }
   const rows = await db
-    .select()
+    .select({ tsMs: events.tsMs, eventUuid: events.eventUuid, json: apiEventJson })
     .from(events)
     .where(and(...where))
     .orderBy(desc(events.tsMs), desc(events.eventUuid))
