@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { validateEvent } from "../src/events/normalize";
 import { type Account, call, createAccount } from "./support/client";
 
 let acct: Account;
@@ -132,5 +133,31 @@ describe("server-assigned event_uuid", () => {
     const ms = Number.parseInt(uuid.replace(/-/g, "").slice(0, 12), 16);
     expect(ms).toBeGreaterThanOrEqual(before - 1000);
     expect(ms).toBeLessThanOrEqual(Date.now() + 1000);
+  });
+});
+
+describe("timestamps are stored in one form: ISO 8601 UTC with milliseconds", () => {
+  const cases: [string, string | null][] = [
+    ["2016-02-02T04:19:42Z", "2016-02-02T04:19:42.000Z"],
+    ["2016-02-02T04:19:42.250Z", "2016-02-02T04:19:42.250Z"],
+    ["2016-04-12T17:27:20.123456Z", "2016-04-12T17:27:20.123Z"],
+    ["2016-04-12T17:27:20+05:30", "2016-04-12T11:57:20.000Z"],
+    ["2016-04-12T17:27:20-0100", "2016-04-12T18:27:20.000Z"],
+    ["2016-04-12t17:27:20z", "2016-04-12T17:27:20.000Z"],
+    ["2016-04-12T17:27Z", "2016-04-12T17:27:00.000Z"],
+    ["2024-02-29T00:00:00Z", "2024-02-29T00:00:00.000Z"],
+    ["2000-02-29T00:00:00Z", "2000-02-29T00:00:00.000Z"],
+    ["2023-02-29T00:00:00Z", null],
+    ["1900-02-29T00:00:00Z", null],
+    ["2016-04-31T00:00:00Z", null],
+    ["2016-04-12T24:00:00Z", null],
+  ];
+  it.each(cases)("%s → %s", (sent, stored) => {
+    // Twice: the parser keeps its last answer, which must not change the result.
+    for (let i = 0; i < 2; i++) {
+      const result = validateEvent({ event: "e", customer_id: "c", timestamp: sent }, Date.now());
+      if (stored === null) expect(result.ok).toBe(false);
+      else expect(result.ok && result.event.timestamp).toBe(stored);
+    }
   });
 });

@@ -16,6 +16,13 @@ describe("the events queue consumer", () => {
     const result = await deliver([good, `{"kind":"events","v":1}\n[]`, { not: "text" }]);
     expect(result.explicitAcks).toHaveLength(1);
     expect(result.retryMessages).toHaveLength(2);
+    expect(result.ackAll).toBe(false);
+  });
+
+  it("acks a batch whose messages are all stored with one ackAll", async () => {
+    const result = await deliver([eventsMessage(acct.account_id, [{ event: "ok", customer_id: "c2" }]), eventsMessage(acct.account_id, [{ event: "ok", customer_id: "c3" }])]);
+    expect(result.ackAll).toBe(true);
+    expect(result.retryMessages).toHaveLength(0);
   });
 
   it("never acks a message whose events could not be stored", async () => {
@@ -23,6 +30,7 @@ describe("the events queue consumer", () => {
     try {
       const result = await deliver([eventsMessage(acct.account_id, [{ event: "lost", customer_id: "c1" }])], 3);
       expect(result.explicitAcks).toHaveLength(0);
+      expect(result.ackAll).toBe(false);
       expect(result.retryMessages).toHaveLength(1);
     } finally {
       await env.DB.exec("ALTER TABLE events_gone RENAME TO events");

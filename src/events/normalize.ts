@@ -21,6 +21,10 @@ export interface NormalizedEvent {
 
 const KNOWN = new Set(["event", "customer_id", "email", "device_id", "cookie", "product_ids", "timestamp", "event_uuid"]);
 
+/** A timestamp already in UTC with whole seconds or milliseconds: its ISO form is the text itself. */
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
+const canonicalUtc = (text: string) => (text.length === 20 ? `${text.slice(0, 19)}.000Z` : text);
+
 export type Validated = { ok: true; event: NormalizedEvent } | { ok: false; errors: FieldError[] };
 
 /**
@@ -43,6 +47,7 @@ export function validateEvent(raw: unknown, receivedAtMs: number, bytes?: number
   const attributes: Record<string, unknown> = {};
   for (const [k, value] of Object.entries(v)) if (!KNOWN.has(k)) attributes[k] = value;
   const tsMs = v.timestamp ? parseIsoDateTime(v.timestamp)! : receivedAtMs;
+  const timestamp = v.timestamp && CANONICAL_UTC.test(v.timestamp) ? canonicalUtc(v.timestamp) : new Date(tsMs).toISOString();
   return {
     ok: true,
     event: {
@@ -53,7 +58,7 @@ export function validateEvent(raw: unknown, receivedAtMs: number, bytes?: number
       device_id: v.device_id || null,
       cookie: v.cookie || null,
       product_ids: v.product_ids == null ? [] : splitProductIds(v.product_ids),
-      timestamp: new Date(tsMs).toISOString(),
+      timestamp,
       ts_ms: tsMs,
       attributes,
     },

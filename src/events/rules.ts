@@ -22,6 +22,17 @@ const ISO_DATE_TIME_RE =
  * Date.parse quietly rolls impossible dates over.
  */
 export function parseIsoDateTime(text: string): number | null {
+  // Validation and normalisation each parse an event's timestamp, and a bulk call's events often
+  // share one: the last answer is kept.
+  if (text === lastParsed.text) return lastParsed.ms;
+  const ms = parseUncached(text);
+  lastParsed = { text, ms };
+  return ms;
+}
+
+let lastParsed: { text: string; ms: number | null } = { text: "", ms: null };
+
+function parseUncached(text: string): number | null {
   const m = ISO_DATE_TIME_RE.exec(text);
   if (!m) return null;
   const [, y, mo, d, h, mi, s = "00", frac = "", off] = m;

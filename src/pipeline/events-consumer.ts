@@ -12,7 +12,8 @@ import { backoffSeconds } from "./retry";
  * queue's max_retries, lands on the dead-letter queue. Inserts are idempotent, so a retry or a
  * re-delivered batch never duplicates a row.
  */
-export async function consumeEvents(db: Database, env: Env, messages: readonly Message<unknown>[]): Promise<void> {
+export async function consumeEvents(db: Database, env: Env, batch: MessageBatch<unknown>): Promise<void> {
+  const { messages } = batch;
   const ready: { message: Message<unknown>; events: DecodedEvents }[] = [];
   for (const message of messages) {
     const decoded = decodeEventsMessage(message.body);
@@ -32,7 +33,9 @@ export async function consumeEvents(db: Database, env: Env, messages: readonly M
   }
   try {
     await insertEventRows(db, ready.map((r) => r.events));
-    for (const r of ready) r.message.ack();
+    // One call for the usual case; message by message when some were sent back to be retried.
+    if (ready.length === messages.length) batch.ackAll();
+    else for (const r of ready) r.message.ack();
     return;
   } catch (err) {
     log("warn", "events batch insert failed; retrying messages one by one", { error: String(err) });

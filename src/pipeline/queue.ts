@@ -14,7 +14,7 @@ export const QUEUES = { events: "eei-events", chunks: "eei-chunks" } as const;
 export async function queue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const db = database(env.DB);
   if (isDeadLetterQueue(batch.queue)) return parkDeadLetters(db, batch, new Date());
-  if (batch.queue !== QUEUES.chunks) return consumeEvents(db, env, batch.messages);
+  if (batch.queue !== QUEUES.chunks) return consumeEvents(db, env, batch);
   for (const message of batch.messages) {
     const job = PipelineJob.safeParse(message.body);
     if (!job.success) {
