@@ -95,9 +95,9 @@ describe("an accepted event survives the trip unchanged", () => {
     expect(Date.parse(e.received_at)).toBeGreaterThan(Date.now() - 60_000);
   });
 
-  // The events page is written by SQLite (json_object), the debug view by JavaScript (toApiEvent):
-  // both must say exactly the same thing about an event, whatever its attributes hold.
-  it("reads back awkward attributes identically from the events page and the debug view", async () => {
+  // Events are written out by SQLite (json_object over the stored JSON text): whatever the
+  // attributes hold must come back as sent, the same on the events page and the debug view.
+  it("reads back awkward attributes exactly, on the events page and the debug view", async () => {
     const own = await createAccount("awkward");
     const attributes = {
       text: 'quote " backslash \\ newline \n tab \t é ☃ 😀 \u0001',

@@ -63,12 +63,11 @@ export interface EventFilters {
   after?: { tsMs: number; eventUuid: string };
 }
 
-export type StoredEventRow = typeof events.$inferSelect;
-
 /**
- * Each event in its §3.4 wire shape (see toApiEvent), written by SQLite: product_ids and attributes
- * are already JSON text in the row, so a page of 1,000 events costs no JSON.parse and no
- * re-stringify in JavaScript. import_id and run_id appear only on imported events.
+ * An event in its §3.4 wire shape, written by SQLite: product_ids and attributes are already JSON
+ * text in the row, so a page of 1,000 events costs no JSON.parse and no re-stringify in
+ * JavaScript. import_id and run_id appear only on imported events. The one place that shape is
+ * written (the StoredEvent schema in http/routes/events.ts documents it).
  */
 const apiEventJson = sql<string>`CASE WHEN ${events.source} = 'import' THEN json_object(
     'event_uuid', ${events.eventUuid}, 'event', ${events.event}, 'customer_id', ${events.customerId},
@@ -106,32 +105,15 @@ export async function listEventsJson(db: Database, accountId: string, f: EventFi
   return { rows: rows.slice(0, limit), more: rows.length > limit };
 }
 
-/** The most recently stored event of each event name (rowid order is storage order). */
-export async function latestPerEventName(db: Database, accountId: string): Promise<StoredEventRow[]> {
-  return db
-    .select()
+/** The most recently stored event of each event name (rowid order is storage order), as JSON text. */
+export async function latestPerEventName(db: Database, accountId: string): Promise<string[]> {
+  const rows = await db
+    .select({ json: apiEventJson })
     .from(events)
     .where(sql`rowid IN (SELECT max(rowid) FROM ${events} WHERE ${events.accountId} = ${accountId} GROUP BY ${events.event})`)
     .orderBy(events.event)
     .all();
-}
-
-/** The §3.4 wire shape of a stored event. */
-export function toApiEvent(r: StoredEventRow) {
-  return {
-    event_uuid: r.eventUuid,
-    event: r.event,
-    customer_id: r.customerId,
-    email: r.email,
-    device_id: r.deviceId,
-    cookie: r.cookie,
-    product_ids: JSON.parse(r.productIds) as string[],
-    timestamp: r.timestamp,
-    attributes: JSON.parse(r.attributes) as Record<string, unknown>,
-    source: r.source,
-    ...(r.source === "import" ? { import_id: r.importId, run_id: r.runId } : {}),
-    received_at: r.receivedAt,
-  };
+  return rows.map((r) => r.json);
 }
 
 /** The account's distinct event names (the index on (account_id, event, …) makes this a short scan). */
