@@ -1,6 +1,6 @@
 import type { FieldError } from "../http/problem";
 import { type NormalizedEvent, validateEvent } from "./normalize";
-import { enqueueEvents } from "./queue-message";
+import { apiEventsHeader, encodeEventsMessages, sendEventsMessages } from "./queue-message";
 
 export interface IngestResult {
   accepted: NormalizedEvent[];
@@ -25,9 +25,6 @@ export async function ingestEvents(queue: Queue, accountId: string, items: unkno
       for (const e of result.errors) errors.push({ index, field: e.field, message: e.message });
     }
   });
-  if (accepted.length > 0) {
-    const header = { account_id: accountId, source: "api" as const, import_id: null, run_id: null };
-    await enqueueEvents(queue, header, accepted, receivedAt.toISOString());
-  }
+  if (accepted.length > 0) await sendEventsMessages(queue, encodeEventsMessages(apiEventsHeader(accountId), accepted, receivedAt.toISOString()));
   return { accepted, errors, rejected };
 }

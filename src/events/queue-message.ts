@@ -67,16 +67,6 @@ export function packEventRows(header: EventsHeader, rows: readonly string[]): Ev
   return out;
 }
 
-/** Sends events in as few messages and sendBatch calls as the limits allow; resolves once all are queued. */
-export async function enqueueEvents(
-  queue: Queue,
-  header: Omit<EventsHeader, "kind" | "v">,
-  events: NormalizedEvent[],
-  receivedAt: string,
-): Promise<void> {
-  await sendEventsMessages(queue, encodeEventsMessages({ kind: "events", v: 1, ...header }, events, receivedAt));
-}
-
 /** Sends messages with one send, or with as few sendBatch calls (run together) as the limits allow. */
 export async function sendEventsMessages(queue: Queue, messages: readonly EventsMessage[]): Promise<void> {
   if (messages.length === 1) {

@@ -40,8 +40,12 @@ interface Line {
 // One line per queue binding (tests may hand the app more than one environment).
 const lines = new WeakMap<Queue, Line>();
 
-/** Queues one API event row (rows.ts) for `accountId`; resolves once it is on the queue. */
-export async function sendSingleEvent(queue: Queue, accountId: string, row: string): Promise<void> {
+/**
+ * Queues one API event row (rows.ts) for `accountId`; resolves once it is on the queue. With
+ * `shared` false (SHARE_SINGLE_EVENT_SENDS="false") the row gets a send of its own.
+ */
+export async function sendSingleEvent(queue: Queue, accountId: string, row: string, shared = true): Promise<void> {
+  if (!shared) return sendEventsMessages(queue, packEventRows(apiEventsHeader(accountId), [row]));
   let line = lines.get(queue);
   if (!line) lines.set(queue, (line = { waiting: [], leading: false }));
   const { promise, resolve } = Promise.withResolvers<Outcome>();

@@ -69,16 +69,13 @@ export interface EventFilters {
  * JavaScript. import_id and run_id appear only on imported events. The one place that shape is
  * written (the StoredEvent schema in http/routes/events.ts documents it).
  */
-const apiEventJson = sql<string>`CASE WHEN ${events.source} = 'import' THEN json_object(
-    'event_uuid', ${events.eventUuid}, 'event', ${events.event}, 'customer_id', ${events.customerId},
+const sharedFields = sql`'event_uuid', ${events.eventUuid}, 'event', ${events.event}, 'customer_id', ${events.customerId},
     'email', ${events.email}, 'device_id', ${events.deviceId}, 'cookie', ${events.cookie},
     'product_ids', json(${events.productIds}), 'timestamp', ${events.timestamp}, 'attributes', json(${events.attributes}),
-    'source', ${events.source}, 'import_id', ${events.importId}, 'run_id', ${events.runId}, 'received_at', ${events.receivedAt})
-  ELSE json_object(
-    'event_uuid', ${events.eventUuid}, 'event', ${events.event}, 'customer_id', ${events.customerId},
-    'email', ${events.email}, 'device_id', ${events.deviceId}, 'cookie', ${events.cookie},
-    'product_ids', json(${events.productIds}), 'timestamp', ${events.timestamp}, 'attributes', json(${events.attributes}),
-    'source', ${events.source}, 'received_at', ${events.receivedAt}) END`;
+    'source', ${events.source}`;
+const apiEventJson = sql<string>`CASE WHEN ${events.source} = 'import'
+  THEN json_object(${sharedFields}, 'import_id', ${events.importId}, 'run_id', ${events.runId}, 'received_at', ${events.receivedAt})
+  ELSE json_object(${sharedFields}, 'received_at', ${events.receivedAt}) END`;
 
 /**
  * A page of events, newest `timestamp` first, ties broken by uuid so the cursor is stable: each

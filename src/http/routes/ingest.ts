@@ -4,7 +4,6 @@ import { validateEvent } from "../../events/normalize";
 import { eventRow } from "../../events/rows";
 import { MAX_BULK_BYTES, MAX_BULK_EVENTS, MAX_EVENT_BYTES } from "../../events/rules";
 import { BulkInput, EventInput } from "../../events/schema";
-import { apiEventsHeader, packEventRows, sendEventsMessages } from "../../events/queue-message";
 import { sendSingleEvent, sharesSingleEventSends } from "../../events/single-sends";
 import type { AppEnv } from "../app-env";
 import { requireKey } from "../auth";
@@ -58,8 +57,7 @@ route(
     if (!result.ok) throw new Problem(422, "The event is not valid", result.errors);
     await withinLimit();
     const row = eventRow(result.event, receivedAt.toISOString());
-    if (sharesSingleEventSends(c.env)) await sendSingleEvent(c.env.EVENTS_QUEUE, c.var.owner.accountId, row);
-    else await sendEventsMessages(c.env.EVENTS_QUEUE, packEventRows(apiEventsHeader(c.var.owner.accountId), [row]));
+    await sendSingleEvent(c.env.EVENTS_QUEUE, c.var.owner.accountId, row, sharesSingleEventSends(c.env));
     return c.json({ status: "ok" as const, event_uuid: result.event.event_uuid });
   },
 );
