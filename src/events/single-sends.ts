@@ -45,7 +45,7 @@ const lines = new WeakMap<Queue, Line>();
  * `shared` false (SHARE_SINGLE_EVENT_SENDS="false") the row gets a send of its own.
  */
 export async function sendSingleEvent(queue: Queue, accountId: string, row: string, shared = true): Promise<void> {
-  if (!shared) return sendEventsMessages(queue, packEventRows(apiEventsHeader(accountId), [row]));
+  if (!shared) return sendAlone(queue, accountId, row);
   let line = lines.get(queue);
   if (!line) lines.set(queue, (line = { waiting: [], leading: false }));
   const { promise, resolve } = Promise.withResolvers<Outcome>();
@@ -65,7 +65,7 @@ export async function sendSingleEvent(queue: Queue, accountId: string, row: stri
   if (typeof outcome === "object") throw outcome.error;
   if (outcome === "timeout" && !line.waiting.includes(me)) {
     // A leader took the row and never answered: send it again ourselves (idempotent downstream).
-    await sendEventsMessages(queue, packEventRows(apiEventsHeader(accountId), [row]));
+    await sendAlone(queue, accountId, row);
     // The leadership may have reached us after we stopped waiting: pass it on.
     if (me.given === "lead") await lead(queue, line, me);
     return;
@@ -89,6 +89,10 @@ async function lead(queue: Queue, line: Line, me: Waiter): Promise<void> {
     else line.leading = false;
   }
   if (failure) throw failure.error;
+}
+
+function sendAlone(queue: Queue, accountId: string, row: string): Promise<void> {
+  return sendEventsMessages(queue, packEventRows(apiEventsHeader(accountId), [row]));
 }
 
 /** One message list for a batch: each account's rows under one header, split at the message limit. */
