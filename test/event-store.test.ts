@@ -1,5 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { database } from "../src/db/client";
+import { type EventFilters, eventsPageQuery } from "../src/events/store";
 import { type Account, call, createAccount, deliver } from "./support/client";
 import { eventsMessage } from "./support/messages";
 import { waitFor } from "./support/wait";
@@ -179,6 +181,45 @@ describe("GET /api/v1/events", () => {
   it("accepts limit=1 and limit=1000", async () => {
     expect((await get("limit=1")).json.events).toHaveLength(1);
     expect((await get("limit=1000")).json.events).toHaveLength(25);
+  });
+});
+
+describe("GET /api/v1/events with equal timestamps", () => {
+  it("lists the latest stored first and pages without losing or repeating one", async () => {
+    const tag = crypto.randomUUID();
+    // Three deliveries of five, all at one instant: storage order is i = 0 … 14.
+    for (let b = 0; b < 3; b++) {
+      const items = Array.from({ length: 5 }, (_, j) => ({ event: "same", customer_id: tag, timestamp: "2025-03-01T10:00:00Z", i: b * 5 + j }));
+      await deliver([eventsMessage(acct.account_id, items)]);
+    }
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await call(`/api/v1/events?customer_id=${tag}&limit=4${cursor ? `&cursor=${cursor}` : ""}`, { key: acct.user_api_key });
+      expect(res.status, res.text).toBe(200);
+      seen.push(...res.json.events.map((e: { attributes: { i: number } }) => e.attributes.i));
+      cursor = res.json.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual(Array.from({ length: 15 }, (_, i) => 14 - i));
+  });
+
+  // Pages must stay index range reads as an account grows: a sort (a temp B-tree) over an
+  // account's events would make every page cost as much as the whole account.
+  it.each<[string, string, EventFilters]>([
+    ["no filter", "events_account_ts_idx", {}],
+    ["customer_id", "events_account_customer_idx", { customerId: "c" }],
+    ["email", "events_account_email_idx", { email: "e@example.com" }],
+    ["event", "events_account_event_idx", { event: "purchase" }],
+    ["customer_id after a cursor", "events_account_customer_idx", { customerId: "c", after: { tsMs: 1_700_000_000_000, seq: 42 } }],
+    ["since and until", "events_account_ts_idx", { sinceMs: 1_600_000_000_000, untilMs: 1_700_000_000_000 }],
+  ])("reads a page filtered by %s from %s, with no sort", async (_, index, filters) => {
+    const query = eventsPageQuery(database(env.DB), acct.account_id, filters, 101).toSQL();
+    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${query.sql}`)
+      .bind(...query.params)
+      .all<{ detail: string }>();
+    const details = plan.results.map((r) => r.detail).join("\n");
+    expect(details).toContain(`USING INDEX ${index}`);
+    expect(details).not.toContain("TEMP B-TREE");
   });
 });
 

@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const accounts = sqliteTable("accounts", {
   id: text().primaryKey(),
@@ -23,10 +23,17 @@ export const apiKeys = sqliteTable(
 /**
  * Stored events. (account_id, event_uuid) is the idempotency key: inserts use ON CONFLICT DO NOTHING,
  * so a re-sent event or a re-delivered queue batch stores nothing twice.
+ *
+ * `seq` (the rowid, in storage order) breaks ties between equal timestamps. SQLite ends every index
+ * entry with the rowid anyway, so an index on (account_id, customer_id, ts_ms) is already ordered by
+ * (…, ts_ms, seq): a filtered page is an index range read with no sort. Ending the indexes with
+ * event_uuid instead (as 0000 did) made each entry 37 bytes longer and inserts ~40 % slower.
+ * Declared as INTEGER PRIMARY KEY so a VACUUM can never renumber it under a client's cursor.
  */
 export const events = sqliteTable(
   "events",
   {
+    seq: integer().primaryKey(),
     accountId: text().notNull(),
     eventUuid: text().notNull(),
     event: text().notNull(),
@@ -44,13 +51,13 @@ export const events = sqliteTable(
     receivedAt: text().notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.accountId, t.eventUuid] }),
-    index("events_account_ts_idx").on(t.accountId, t.tsMs, t.eventUuid),
-    // Each filter's index ends with the sort key (ts_ms, event_uuid), so a filtered page is an index
-    // range read with no sort, and the planner never prefers scanning the whole account by time.
-    index("events_account_customer_idx").on(t.accountId, t.customerId, t.tsMs, t.eventUuid),
-    index("events_account_email_idx").on(t.accountId, t.email, t.tsMs, t.eventUuid),
-    index("events_account_event_idx").on(t.accountId, t.event, t.tsMs, t.eventUuid),
+    uniqueIndex("events_account_uuid_idx").on(t.accountId, t.eventUuid),
+    // Each filter's index ends with ts_ms (then, implicitly, seq): the page order. The planner never
+    // prefers scanning the whole account by time over a filter's own index.
+    index("events_account_ts_idx").on(t.accountId, t.tsMs),
+    index("events_account_customer_idx").on(t.accountId, t.customerId, t.tsMs),
+    index("events_account_email_idx").on(t.accountId, t.email, t.tsMs),
+    index("events_account_event_idx").on(t.accountId, t.event, t.tsMs),
   ],
 );
 

@@ -59,8 +59,8 @@ export interface EventFilters {
   event?: string;
   sinceMs?: number;
   untilMs?: number;
-  /** Resume strictly after this (ts_ms, event_uuid) in newest-first order. */
-  after?: { tsMs: number; eventUuid: string };
+  /** Resume strictly after this (ts_ms, seq) in newest-first order. */
+  after?: { tsMs: number; seq: number };
 }
 
 /**
@@ -78,11 +78,17 @@ const apiEventJson = sql<string>`CASE WHEN ${events.source} = 'import'
   ELSE json_object(${sharedFields}, 'received_at', ${events.receivedAt}) END`;
 
 /**
- * A page of events, newest `timestamp` first, ties broken by uuid so the cursor is stable: each
- * event as JSON text (the wire shape), with its sort key for the next cursor. Reads one extra row
- * to know if more exist.
+ * A page of events, newest `timestamp` first, equal timestamps latest stored first (seq), so the
+ * cursor is stable: each event as JSON text (the wire shape), with its sort key for the next
+ * cursor. Reads one extra row to know if more exist.
  */
 export async function listEventsJson(db: Database, accountId: string, f: EventFilters, limit: number) {
+  const rows = await eventsPageQuery(db, accountId, f, limit + 1).all();
+  return { rows: rows.slice(0, limit), more: rows.length > limit };
+}
+
+/** The query behind a page of `rows` events (a test reads its plan: an index range, never a sort). */
+export function eventsPageQuery(db: Database, accountId: string, f: EventFilters, rows: number) {
   const where: (SQL | undefined)[] = [eq(events.accountId, accountId)];
   if (f.customerId !== undefined) where.push(eq(events.customerId, f.customerId));
   if (f.email !== undefined) where.push(eq(events.email, f.email));
@@ -90,24 +96,22 @@ export async function listEventsJson(db: Database, accountId: string, f: EventFi
   if (f.sinceMs !== undefined) where.push(gte(events.tsMs, f.sinceMs));
   if (f.untilMs !== undefined) where.push(lte(events.tsMs, f.untilMs));
   if (f.after) {
-    where.push(or(lt(events.tsMs, f.after.tsMs), and(eq(events.tsMs, f.after.tsMs), lt(events.eventUuid, f.after.eventUuid))));
+    where.push(or(lt(events.tsMs, f.after.tsMs), and(eq(events.tsMs, f.after.tsMs), lt(events.seq, f.after.seq))));
   }
-  const rows = await db
-    .select({ tsMs: events.tsMs, eventUuid: events.eventUuid, json: apiEventJson })
+  return db
+    .select({ tsMs: events.tsMs, seq: events.seq, json: apiEventJson })
     .from(events)
     .where(and(...where))
-    .orderBy(desc(events.tsMs), desc(events.eventUuid))
-    .limit(limit + 1)
-    .all();
-  return { rows: rows.slice(0, limit), more: rows.length > limit };
+    .orderBy(desc(events.tsMs), desc(events.seq))
+    .limit(rows);
 }
 
-/** The most recently stored event of each event name (rowid order is storage order), as JSON text. */
+/** The most recently stored event of each event name (seq order is storage order), as JSON text. */
 export async function latestPerEventName(db: Database, accountId: string): Promise<string[]> {
   const rows = await db
     .select({ json: apiEventJson })
     .from(events)
-    .where(sql`rowid IN (SELECT max(rowid) FROM ${events} WHERE ${events.accountId} = ${accountId} GROUP BY ${events.event})`)
+    .where(sql`${events.seq} IN (SELECT max(${events.seq}) FROM ${events} WHERE ${events.accountId} = ${accountId} GROUP BY ${events.event})`)
     .orderBy(events.event)
     .all();
   return rows.map((r) => r.json);

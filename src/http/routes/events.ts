@@ -91,7 +91,7 @@ route(
       limit,
     );
     const last = rows.at(-1);
-    const nextCursor = more && last ? encodeCursor(last.tsMs, last.eventUuid) : null;
+    const nextCursor = more && last ? encodeCursor(last.tsMs, last.seq) : null;
     // The events are JSON already (written by SQLite), so the page is assembled, not re-serialised.
     return c.body(`{"events":[${rows.map((r) => r.json).join(",")}],"next_cursor":${JSON.stringify(nextCursor)}}`, 200, {
       "content-type": "application/json",
