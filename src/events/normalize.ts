@@ -2,6 +2,7 @@ import type { z } from "@hono/zod-openapi";
 import type { FieldError } from "../http/problem";
 import { byteLength } from "../bytes";
 import { MAX_EVENT_BYTES, parseIsoDateTime } from "./rules";
+import { quickAccept } from "./quick-accept";
 import { EventInput, splitProductIds } from "./schema";
 import { uuidv7 } from "./uuid";
 
@@ -41,9 +42,12 @@ export function validateEvent(raw: unknown, receivedAtMs: number, bytes?: number
   if (size > MAX_EVENT_BYTES) {
     return { ok: false, errors: [{ field: "", message: `the event is ${size} bytes; at most ${MAX_EVENT_BYTES} are allowed` }] };
   }
-  const parsed = EventInput.safeParse(raw);
-  if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
-  const v = parsed.data;
+  let v = quickAccept(raw as Record<string, unknown>);
+  if (!v) {
+    const parsed = EventInput.safeParse(raw);
+    if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
+    v = parsed.data;
+  }
   const attributes: Record<string, unknown> = {};
   for (const [k, value] of Object.entries(v)) if (!KNOWN.has(k)) attributes[k] = value;
   const tsMs = v.timestamp ? parseIsoDateTime(v.timestamp)! : receivedAtMs;
