@@ -1,7 +1,9 @@
 -- events gains seq (its rowid, storage order) as the tie-break between equal timestamps, and its
 -- indexes drop the trailing event_uuid (see src/db/schema.ts). Hand-edited after drizzle-kit: the old
 -- table has no seq column, so seq is copied from its rowid, in storage order; no foreign key
--- touches events, so the generated PRAGMA foreign_keys lines are gone.
+-- touches events, so the generated PRAGMA foreign_keys lines are gone. The copy is one statement:
+-- on a D1 database with millions of events it can pass D1's per-query time limit; such a database
+-- should be migrated in ranges of rowid instead (none existed when this was written).
 CREATE TABLE `__new_events` (
 	`seq` integer PRIMARY KEY NOT NULL,
 	`account_id` text NOT NULL,
