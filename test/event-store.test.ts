@@ -97,6 +97,27 @@ describe("an accepted event survives the trip unchanged", () => {
     expect(Date.parse(e.received_at)).toBeGreaterThan(Date.now() - 60_000);
   });
 
+  // JSON.parse makes "__proto__" an own member; copied by plain assignment it would become the
+  // attributes object's prototype and vanish from the stored JSON.
+  it("keeps attributes named __proto__ and constructor, from single and bulk calls", async () => {
+    const tag = crypto.randomUUID();
+    const item = `{"event":"odd_names","customer_id":"${tag}","__proto__":{"polluted":true},"constructor":"c"}`;
+    const single = await call("/api/v1/event", { method: "POST", key: acct.event_api_key, headers: { "content-type": "application/json" }, body: item });
+    expect(single.status, single.text).toBe(200);
+    const bulk = await call("/api/v1/bulkevents", { method: "POST", key: acct.event_api_key, headers: { "content-type": "application/json" }, body: `{"events":[${item}]}` });
+    expect(bulk.status, bulk.text).toBe(200);
+    const page = await waitFor(async () => {
+      const r = await call(`/api/v1/events?customer_id=${tag}`, { key: acct.user_api_key });
+      return r.json.events.length === 2 ? r : undefined;
+    }, "both events to be readable");
+    for (const e of page.json.events) {
+      expect(Object.hasOwn(e.attributes, "__proto__"), page.text).toBe(true);
+      expect(e.attributes.__proto__).toEqual({ polluted: true });
+      expect(e.attributes.constructor).toBe("c");
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   // Events are written out by SQLite (json_object over the stored JSON text): whatever the
   // attributes hold must come back as sent, the same on the events page and the debug view.
   it("reads back awkward attributes exactly, on the events page and the debug view", async () => {

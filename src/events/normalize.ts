@@ -48,8 +48,11 @@ export function validateEvent(raw: unknown, receivedAtMs: number, bytes?: number
     if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
     v = parsed.data;
   }
-  const attributes: Record<string, unknown> = {};
-  for (const [k, value] of Object.entries(v)) if (!KNOWN.has(k)) attributes[k] = value;
+  // Unknown members are taken from the event as sent (the schema passes them through unchanged)
+  // into an object without a prototype, so a member named "__proto__" stays a member: assigned to
+  // a plain object, or copied by zod, it would become the object's prototype and be lost.
+  const attributes: Record<string, unknown> = Object.create(null);
+  for (const k of Object.keys(raw)) if (!KNOWN.has(k)) attributes[k] = (raw as Record<string, unknown>)[k];
   const tsMs = v.timestamp ? parseIsoDateTime(v.timestamp)! : receivedAtMs;
   const timestamp = v.timestamp && CANONICAL_UTC.test(v.timestamp) ? canonicalUtc(v.timestamp) : new Date(tsMs).toISOString();
   return {
