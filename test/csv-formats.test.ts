@@ -118,6 +118,15 @@ describe("encodings, delimiters and line breaks", () => {
     expect(report).toMatch(/born: ""not-a-date"" is not an ISO 8601 date/);
   });
 
+  it("keeps columns named __proto__ and constructor as attributes", async () => {
+    const tag = crypto.randomUUID();
+    const { run } = await importFile(acct, `event,customer_id,__proto__,constructor,n\nview,${tag},p,c,7\n`, { mapping: { n: { field: "__proto__x", type: "integer" } } });
+    expect(run.rows, JSON.stringify(run)).toEqual({ total: 1, processed: 1, errored: 0 });
+    const [e] = await eventsOf(tag);
+    expect(Object.hasOwn(e.attributes, "__proto__")).toBe(true);
+    expect(e.attributes).toEqual(JSON.parse('{"__proto__":"p","constructor":"c","__proto__x":7}'));
+  });
+
   it("guards the error report against spreadsheet formulas", async () => {
     const tag = crypto.randomUUID();
     const csv = ["event,customer_id,note,timestamp", `=cmd,${tag},@SUM(A1),-1`, `ok,${tag},"+1, ""x""",+2`].join("\n");

@@ -71,7 +71,7 @@ export function rowMapper(header: string[], mapping: Mapping, format: Format, de
     if (cells.length > columns.length && cells.slice(columns.length).some((c) => c !== "")) {
       return { ok: false, error: `the row has ${cells.length} cells but the header has ${columns.length}` };
     }
-    const raw: Record<string, unknown> = {};
+    const raw: Record<string, unknown> = Object.create(null); // a column named "__proto__" stays a member
     const errors: string[] = [];
     for (let i = 0; i < columns.length; i++) {
       const col = columns[i]!;
@@ -101,7 +101,7 @@ export function objectMapper(mapping: Mapping, format: Format, defaultEvent: str
   const columns = new Map<string, Column>();
   const split = splitter(format);
   return (row: Record<string, unknown>, receivedAtMs: number, uuid: string): Mapped => {
-    const raw: Record<string, unknown> = {};
+    const raw: Record<string, unknown> = Object.create(null); // a column named "__proto__" stays a member
     const errors: string[] = [];
     for (const [key, value] of Object.entries(row)) {
       let col = columns.get(key);
