@@ -1,7 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import type { FieldError } from "../http/problem";
 import { byteLength } from "../bytes";
-import { MAX_EVENT_BYTES, parseIsoDateTime } from "./rules";
+import { EVENT_FIELDS, MAX_EVENT_BYTES, parseIsoDateTime } from "./rules";
 import { quickAccept } from "./quick-accept";
 import { EventInput, splitProductIds } from "./schema";
 import { uuidv7 } from "./uuid";
@@ -20,7 +20,6 @@ export interface NormalizedEvent {
   attributes: Record<string, unknown>;
 }
 
-const KNOWN = new Set(["event", "customer_id", "email", "device_id", "cookie", "product_ids", "timestamp", "event_uuid"]);
 
 /** A timestamp already in UTC with whole seconds or milliseconds: its ISO form is the text itself. */
 const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
@@ -52,7 +51,7 @@ export function validateEvent(raw: unknown, receivedAtMs: number, bytes?: number
   // into an object without a prototype, so a member named "__proto__" stays a member: assigned to
   // a plain object, or copied by zod, it would become the object's prototype and be lost.
   const attributes: Record<string, unknown> = Object.create(null);
-  for (const k of Object.keys(raw)) if (!KNOWN.has(k)) attributes[k] = (raw as Record<string, unknown>)[k];
+  for (const k of Object.keys(raw)) if (!EVENT_FIELDS.has(k)) attributes[k] = (raw as Record<string, unknown>)[k];
   const tsMs = v.timestamp ? parseIsoDateTime(v.timestamp)! : receivedAtMs;
   const timestamp = v.timestamp && CANONICAL_UTC.test(v.timestamp) ? canonicalUtc(v.timestamp) : new Date(tsMs).toISOString();
   return {

@@ -1,4 +1,15 @@
-import { EMAIL_RE, FUTURE_LIMIT_MS, MAX_EMAIL_LENGTH, MAX_PRODUCT_IDS, NUMERIC_RE, UUID_RE, parseIsoDateTime } from "./rules";
+import {
+  EMAIL_RE,
+  FUTURE_LIMIT_MS,
+  MAX_EMAIL_LENGTH,
+  MAX_EVENT_NAME_LENGTH,
+  MAX_IDENTIFIER_LENGTH,
+  MAX_PRODUCT_IDS,
+  NUMERIC_RE,
+  UUID_RE,
+  WHITE_SPACE_RE,
+  parseIsoDateTime,
+} from "./rules";
 import type { EventInput } from "./schema";
 
 /**
@@ -27,15 +38,13 @@ export function quickAccept(raw: Record<string, unknown>): EventInput | null {
   return raw as EventInput;
 }
 
-const WHITE_SPACE = /\s/;
-
 function isEventName(v: string): boolean {
-  return v.length >= 1 && v.length <= 64 && !v.includes(".") && !WHITE_SPACE.test(v) && !NUMERIC_RE.test(v);
+  return v.length >= 1 && v.length <= MAX_EVENT_NAME_LENGTH && !v.includes(".") && !WHITE_SPACE_RE.test(v) && !NUMERIC_RE.test(v);
 }
 
 /** null, undefined or a string of at most 1,024 characters (integer customer_ids go to the schema). */
 function optionalText(v: unknown): boolean {
-  return v == null || (typeof v === "string" && v.length <= 1024);
+  return v == null || (typeof v === "string" && v.length <= MAX_IDENTIFIER_LENGTH);
 }
 
 function isProductIdArray(v: unknown): boolean {

@@ -6,8 +6,14 @@ export const MAX_PRODUCT_IDS = 100;
 export const MAX_EMAIL_LENGTH = 64;
 export const FUTURE_LIMIT_MS = 24 * 60 * 60 * 1000;
 
-export const IDENTIFIERS = ["customer_id", "email", "device_id", "cookie"] as const;
+export const MAX_EVENT_NAME_LENGTH = 64;
+export const MAX_IDENTIFIER_LENGTH = 1024;
 
+export const IDENTIFIERS = ["customer_id", "email", "device_id", "cookie"] as const;
+/** The members §3.1 defines; any other member of an event is an attribute. */
+export const EVENT_FIELDS: ReadonlySet<string> = new Set(["event", ...IDENTIFIERS, "product_ids", "timestamp", "event_uuid"]);
+
+export const WHITE_SPACE_RE = /\s/;
 export const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const NUMERIC_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -5,22 +5,28 @@ import {
   IDENTIFIERS,
   MAX_BULK_EVENTS,
   MAX_EMAIL_LENGTH,
+  MAX_EVENT_NAME_LENGTH,
+  MAX_IDENTIFIER_LENGTH,
   MAX_PRODUCT_IDS,
   NUMERIC_RE,
   UUID_RE,
+  WHITE_SPACE_RE,
   parseIsoDateTime,
 } from "./rules";
 
 export const eventName = z
   .string({ error: "must be a string" })
   .min(1, "must not be empty")
-  .max(64, "must be at most 64 characters")
+  .max(MAX_EVENT_NAME_LENGTH, `must be at most ${MAX_EVENT_NAME_LENGTH} characters`)
   .refine((v) => !v.includes("."), "must not contain '.'")
-  .refine((v) => !/\s/.test(v), "must not contain white space")
+  .refine((v) => !WHITE_SPACE_RE.test(v), "must not contain white space")
   .refine((v) => !NUMERIC_RE.test(v), "must not be a number");
 
 /** Identifiers: null or "" count as absent. customer_id also takes an integer (sent from typed stores). */
-const identifier = z.string({ error: "must be a string" }).max(1024, "must be at most 1024 characters").nullish();
+const identifier = z
+  .string({ error: "must be a string" })
+  .max(MAX_IDENTIFIER_LENGTH, `must be at most ${MAX_IDENTIFIER_LENGTH} characters`)
+  .nullish();
 
 const email = identifier.refine(
   (v) => v == null || v === "" || (v.length <= MAX_EMAIL_LENGTH && EMAIL_RE.test(v)),

@@ -1,10 +1,9 @@
 import { type NormalizedEvent, validateEvent } from "../events/normalize";
-import { IDENTIFIERS } from "../events/rules";
+import { EVENT_FIELDS, IDENTIFIERS } from "../events/rules";
 import type { Format, Mapping } from "../imports/task-schema";
 import { UnreadableFile } from "./csv-reader";
 import { convert, type AttrType } from "./typed-cells";
 
-const STANDARD = new Set(["event", "customer_id", "email", "device_id", "cookie", "product_ids", "timestamp", "event_uuid"]);
 
 interface Column {
   target: string;
@@ -26,7 +25,7 @@ function columnResolver(mapping: Mapping) {
     const m = byLower.get(name.trim().toLowerCase());
     const target = (m === undefined ? name : typeof m === "string" ? m : m.field).trim();
     const lower = target.toLowerCase();
-    const standard = STANDARD.has(lower);
+    const standard = EVENT_FIELDS.has(lower);
     const type: AttrType = m !== undefined && typeof m !== "string" ? m.type : "string";
     return { target: standard || m === undefined ? lower : target, type, standard, mapped: m !== undefined };
   };
