@@ -1,6 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import type { FieldError } from "../http/problem";
 import { byteLength } from "../bytes";
+import { setMember } from "../members";
 import { EVENT_FIELDS, MAX_EVENT_BYTES, parseIsoDateTime } from "./rules";
 import { quickAccept } from "./quick-accept";
 import { EventInput, splitProductIds } from "./schema";
@@ -47,11 +48,10 @@ export function validateEvent(raw: unknown, receivedAtMs: number, bytes?: number
     if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
     v = parsed.data;
   }
-  // Unknown members are taken from the event as sent (the schema passes them through unchanged)
-  // into an object without a prototype, so a member named "__proto__" stays a member: assigned to
-  // a plain object, or copied by zod, it would become the object's prototype and be lost.
-  const attributes: Record<string, unknown> = Object.create(null);
-  for (const k of Object.keys(raw)) if (!EVENT_FIELDS.has(k)) attributes[k] = (raw as Record<string, unknown>)[k];
+  // Unknown members are taken from the event as sent (the schema passes them through unchanged):
+  // zod's copy of a member named "__proto__" becomes the copy's prototype and is lost.
+  const attributes: Record<string, unknown> = {};
+  for (const k of Object.keys(raw)) if (!EVENT_FIELDS.has(k)) setMember(attributes, k, (raw as Record<string, unknown>)[k]);
   const tsMs = v.timestamp ? parseIsoDateTime(v.timestamp)! : receivedAtMs;
   const timestamp = v.timestamp && CANONICAL_UTC.test(v.timestamp) ? canonicalUtc(v.timestamp) : new Date(tsMs).toISOString();
   return {

@@ -2,6 +2,7 @@ import { type NormalizedEvent, validateEvent } from "../events/normalize";
 import { EVENT_FIELDS, IDENTIFIERS } from "../events/rules";
 import type { Format, Mapping } from "../imports/task-schema";
 import { UnreadableFile } from "./csv-reader";
+import { setMember } from "../members";
 import { convert, type AttrType } from "./typed-cells";
 
 
@@ -70,7 +71,7 @@ export function rowMapper(header: string[], mapping: Mapping, format: Format, de
     if (cells.length > columns.length && cells.slice(columns.length).some((c) => c !== "")) {
       return { ok: false, error: `the row has ${cells.length} cells but the header has ${columns.length}` };
     }
-    const raw: Record<string, unknown> = Object.create(null); // a column named "__proto__" stays a member
+    const raw: Record<string, unknown> = {};
     const errors: string[] = [];
     for (let i = 0; i < columns.length; i++) {
       const col = columns[i]!;
@@ -80,11 +81,11 @@ export function rowMapper(header: string[], mapping: Mapping, format: Format, de
         continue;
       }
       if (col.standard) {
-        raw[col.target] = col.target === "product_ids" ? split(cell) : cell;
+        setMember(raw, col.target, col.target === "product_ids" ? split(cell) : cell);
         continue;
       }
       const typed = convert(cell, col.type, split);
-      if (typed.ok) raw[col.target] = typed.value;
+      if (typed.ok) setMember(raw, col.target, typed.value);
       else errors.push(`${col.target}: ${typed.error}`);
     }
     return finish(raw, errors, defaultEvent, receivedAtMs, uuid);
@@ -100,7 +101,7 @@ export function objectMapper(mapping: Mapping, format: Format, defaultEvent: str
   const columns = new Map<string, Column>();
   const split = splitter(format);
   return (row: Record<string, unknown>, receivedAtMs: number, uuid: string): Mapped => {
-    const raw: Record<string, unknown> = Object.create(null); // a column named "__proto__" stays a member
+    const raw: Record<string, unknown> = {};
     const errors: string[] = [];
     for (const [key, value] of Object.entries(row)) {
       let col = columns.get(key);
@@ -110,15 +111,15 @@ export function objectMapper(mapping: Mapping, format: Format, defaultEvent: str
         continue;
       }
       if (col.standard) {
-        if (col.target === "product_ids") raw[col.target] = Array.isArray(value) ? value.map(String) : split(String(value));
-        else raw[col.target] = typeof value === "number" || typeof value === "boolean" ? String(value) : value;
+        if (col.target === "product_ids") setMember(raw, col.target, Array.isArray(value) ? value.map(String) : split(String(value)));
+        else setMember(raw, col.target, typeof value === "number" || typeof value === "boolean" ? String(value) : value);
         continue;
       }
       if (typeof value === "string" && col.mapped) {
         const typed = convert(value, col.type, split);
-        if (typed.ok) raw[col.target] = typed.value;
+        if (typed.ok) setMember(raw, col.target, typed.value);
         else errors.push(`${col.target}: ${typed.error}`);
-      } else raw[col.target] = value;
+      } else setMember(raw, col.target, value);
     }
     return finish(raw, errors, defaultEvent, receivedAtMs, uuid);
   };
