@@ -57,15 +57,7 @@ async function storedPhase(service, acct, calls) {
   // (reading 100,000 events back is work of its own, and one reader at a time would mostly time
   // this client's JSON parsing).
   const deadline = Date.now() + 300_000;
-  const readable = async (c) => {
-    for (;;) {
-      const res = await fetch(`${service.base}/api/v1/events?customer_id=${c}&limit=1000`, { headers: { authorization: basic(acct.user_api_key) } });
-      const body = await res.json();
-      if (body.events.length === 1000) return;
-      if (Date.now() > deadline) throw new Error(`customer ${c} has ${body.events.length}/1000 events after 5 minutes`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const readable = (c) => waitForEvents(service, acct, c, 1000, deadline, 50);
   const [last, ...others] = customers.toReversed();
   await readable(last);
   const lastReadableAfter = (performance.now() - start) / 1000;
@@ -89,12 +81,18 @@ async function drain(service, acct) {
     body: JSON.stringify({ event: "bench_drain", customer_id: customer }),
   });
   if (sent.status !== 200) throw new Error(`drain marker refused: ${sent.status}`);
-  const deadline = Date.now() + 300_000;
+  await waitForEvents(service, acct, customer, 1, Date.now() + 300_000, 250);
+  return (performance.now() - start) / 1000;
+}
+
+/** Polls §3.4 until `customer` has `count` events readable; fails past `deadline` (epoch ms). */
+async function waitForEvents(service, acct, customer, count, deadline, pollMs) {
   for (;;) {
-    const res = await fetch(`${service.base}/api/v1/events?customer_id=${customer}`, { headers: { authorization: basic(acct.user_api_key) } });
-    if ((await res.json()).events.length === 1) return (performance.now() - start) / 1000;
-    if (Date.now() > deadline) throw new Error("the queue did not drain in 5 minutes");
-    await new Promise((r) => setTimeout(r, 250));
+    const res = await fetch(`${service.base}/api/v1/events?customer_id=${customer}&limit=1000`, { headers: { authorization: basic(acct.user_api_key) } });
+    const { events } = await res.json();
+    if (events.length === count) return;
+    if (Date.now() > deadline) throw new Error(`customer ${customer} has ${events.length}/${count} events readable after 5 minutes`);
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 

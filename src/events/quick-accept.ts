@@ -1,15 +1,4 @@
-import {
-  EMAIL_RE,
-  FUTURE_LIMIT_MS,
-  MAX_EMAIL_LENGTH,
-  MAX_EVENT_NAME_LENGTH,
-  MAX_IDENTIFIER_LENGTH,
-  MAX_PRODUCT_IDS,
-  NUMERIC_RE,
-  UUID_RE,
-  WHITE_SPACE_RE,
-  parseIsoDateTime,
-} from "./rules";
+import { FUTURE_LIMIT_MS, MAX_IDENTIFIER_LENGTH, MAX_PRODUCT_IDS, UUID_RE, isEmailAddress, isEventName, parseIsoDateTime } from "./rules";
 import type { EventInput } from "./schema";
 
 /**
@@ -26,7 +15,7 @@ export function quickAccept(raw: Record<string, unknown>): EventInput | null {
   const { event, customer_id, email, device_id, cookie, product_ids, timestamp, event_uuid } = raw;
   if (typeof event !== "string" || !isEventName(event)) return null;
   if (!optionalText(customer_id) || !optionalText(device_id) || !optionalText(cookie)) return null;
-  if (!(email == null || email === "" || (typeof email === "string" && email.length <= MAX_EMAIL_LENGTH && EMAIL_RE.test(email)))) return null;
+  if (!(email == null || email === "" || (typeof email === "string" && isEmailAddress(email)))) return null;
   if (!(customer_id || email || device_id || cookie)) return null;
   if (product_ids != null && !isProductIdArray(product_ids)) return null;
   if (timestamp != null) {
@@ -36,10 +25,6 @@ export function quickAccept(raw: Record<string, unknown>): EventInput | null {
   }
   if (event_uuid != null && !(typeof event_uuid === "string" && UUID_RE.test(event_uuid))) return null;
   return raw as EventInput;
-}
-
-function isEventName(v: string): boolean {
-  return v.length >= 1 && v.length <= MAX_EVENT_NAME_LENGTH && !v.includes(".") && !WHITE_SPACE_RE.test(v) && !NUMERIC_RE.test(v);
 }
 
 /** null, undefined or a string of at most 1,024 characters (integer customer_ids go to the schema). */

@@ -14,6 +14,15 @@ export const IDENTIFIERS = ["customer_id", "email", "device_id", "cookie"] as co
 export const EVENT_FIELDS: ReadonlySet<string> = new Set(["event", ...IDENTIFIERS, "product_ids", "timestamp", "event_uuid"]);
 
 export const WHITE_SPACE_RE = /\s/;
+
+/** §3.1's event-name rule as one test (the schema checks its parts one by one, to say which failed). */
+export function isEventName(v: string): boolean {
+  return v.length >= 1 && v.length <= MAX_EVENT_NAME_LENGTH && !v.includes(".") && !WHITE_SPACE_RE.test(v) && !NUMERIC_RE.test(v);
+}
+
+export function isEmailAddress(v: string): boolean {
+  return v.length <= MAX_EMAIL_LENGTH && EMAIL_RE.test(v);
+}
 export const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const NUMERIC_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

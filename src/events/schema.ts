@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
 import {
-  EMAIL_RE,
   FUTURE_LIMIT_MS,
   IDENTIFIERS,
   MAX_BULK_EVENTS,
@@ -11,6 +10,7 @@ import {
   NUMERIC_RE,
   UUID_RE,
   WHITE_SPACE_RE,
+  isEmailAddress,
   parseIsoDateTime,
 } from "./rules";
 
@@ -29,7 +29,7 @@ const identifier = z
   .nullish();
 
 const email = identifier.refine(
-  (v) => v == null || v === "" || (v.length <= MAX_EMAIL_LENGTH && EMAIL_RE.test(v)),
+  (v) => v == null || v === "" || isEmailAddress(v),
   `must be an email address of at most ${MAX_EMAIL_LENGTH} characters`,
 );
 
