@@ -94,7 +94,9 @@ describe("tenant isolation", () => {
     const res = await call("/api/v1/event", { method: "POST", key: b.event_api_key, json: { event: "theirs", customer_id: tag } });
     expect(res.status).toBe(200);
     await new Promise((r) => setTimeout(r, 1500));
-    const row = await env.DB.prepare("SELECT account_id FROM events WHERE event_uuid = ?").bind(res.json.event_uuid).first<{ account_id: string }>();
+    const row = await env.DB.prepare("SELECT accounts.id AS account_id FROM events JOIN accounts ON accounts.num = events.account_num WHERE event_uuid = ?")
+      .bind(res.json.event_uuid)
+      .first<{ account_id: string }>();
     expect(row?.account_id).toBe(b.account_id);
   });
 });

@@ -20,7 +20,7 @@ async function deadLetter(queue: string, messages: { id: string; body: unknown }
 }
 const parked = async () => (await call("/admin/dead-letters", { headers: admin })).json.dead_letters as any[];
 const storedCount = async (customerId: string) =>
-  (await env.DB.prepare("SELECT count(*) AS n FROM events WHERE account_id = ? AND customer_id = ?").bind(acct.account_id, customerId).first<{ n: number }>())!.n;
+  (await env.DB.prepare("SELECT count(*) AS n FROM events WHERE account_num = (SELECT num FROM accounts WHERE id = ?) AND customer_id = ?").bind(acct.account_id, customerId).first<{ n: number }>())!.n;
 
 describe("dead letters", () => {
   it("are parked unchanged, once, even when the dead-letter batch is redelivered", async () => {

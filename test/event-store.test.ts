@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 
 async function rowsFor(accountId: string, customerId: string): Promise<number> {
-  const row = await env.DB.prepare("SELECT count(*) AS n FROM events WHERE account_id = ? AND customer_id = ?")
+  const row = await env.DB.prepare("SELECT count(*) AS n FROM events WHERE account_num = (SELECT num FROM accounts WHERE id = ?) AND customer_id = ?")
     .bind(accountId, customerId)
     .first<{ n: number }>();
   return row?.n ?? 0;

@@ -22,7 +22,11 @@ export async function freePort() {
 export async function startService({ stateDir = "bench/.out/state", config = "wrangler.toml", args = [], onOutput } = {}) {
   rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
-  const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+  // wrangler dev's local trace collector is off unless the caller's environment turns it on: it is a
+  // tail worker in the same workerd thread that writes every span (each D1, queue and rate-limiter
+  // call) to SQLite, work with no counterpart in a deployed Worker. Measured with `npm run bench`:
+  // event/trivial 0.634 with it, 0.745 without; bulk 74,200 vs 83,400 events/s.
+  const env = { X_LOCAL_OBSERVABILITY: "false", ...process.env, WRANGLER_SEND_METRICS: "false" };
   const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--config", config, "--persist-to", stateDir], { env, encoding: "utf8" });
   if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stderr}`);
   const port = await freePort();

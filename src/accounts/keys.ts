@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { randomToken, sha256Hex } from "../crypto";
 import type { Database } from "../db/client";
 import { accounts, apiKeys } from "../db/schema";
@@ -25,7 +25,8 @@ export async function createAccount(db: Database, name: string, now: Date): Prom
   const userKey = PREFIX.user + randomToken(32);
   const createdAt = now.toISOString();
   await db.batch([
-    db.insert(accounts).values({ id: accountId, name, createdAt }),
+    // The next number (schema.ts): D1 runs one statement at a time, so two creations never read the same max.
+    db.insert(accounts).values({ id: accountId, name, createdAt, num: sql`(SELECT coalesce(max(${accounts.num}), 0) + 1 FROM ${accounts})` }),
     db.insert(apiKeys).values([
       { keyHash: await sha256Hex(eventKey), accountId, kind: "event", createdAt },
       { keyHash: await sha256Hex(userKey), accountId, kind: "user", createdAt },

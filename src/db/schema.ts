@@ -1,10 +1,21 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-export const accounts = sqliteTable("accounts", {
-  id: text().primaryKey(),
-  name: text().notNull(),
-  createdAt: text().notNull(),
-});
+export const accounts = sqliteTable(
+  "accounts",
+  {
+    id: text().primaryKey(),
+    name: text().notNull(),
+    createdAt: text().notNull(),
+    /**
+     * The account's small number, which its events are stored under (events.account_num): an
+     * integer takes 1–3 bytes in each of the events table's six B-trees where the 36-character id
+     * took 37 (a third of every event's stored bytes). Assigned at creation as max + 1; nullable
+     * only because SQLite can't add a NOT NULL column to a table with rows (0006 numbers them all).
+     */
+    num: integer(),
+  },
+  (t) => [uniqueIndex("accounts_num_idx").on(t.num)],
+);
 
 /** API keys are stored only as SHA-256 hashes (hex); the plaintext is shown once, at account creation. */
 export const apiKeys = sqliteTable(
@@ -21,11 +32,12 @@ export const apiKeys = sqliteTable(
 );
 
 /**
- * Stored events. (account_id, event_uuid) is the idempotency key: inserts use ON CONFLICT DO NOTHING,
- * so a re-sent event or a re-delivered queue batch stores nothing twice.
+ * Stored events. (account_num, event_uuid) is the idempotency key: inserts use ON CONFLICT DO NOTHING,
+ * so a re-sent event or a re-delivered queue batch stores nothing twice. account_num is the owning
+ * account's `accounts.num`; queries reach it from the account id with a one-row subquery.
  *
  * `seq` (the rowid, in storage order) breaks ties between equal timestamps. SQLite ends every index
- * entry with the rowid anyway, so an index on (account_id, customer_id, ts_ms) is already ordered by
+ * entry with the rowid anyway, so an index on (account_num, customer_id, ts_ms) is already ordered by
  * (…, ts_ms, seq): a filtered page is an index range read with no sort. Ending the indexes with
  * event_uuid instead (as 0000 did) made each entry 37 bytes longer and inserts ~40 % slower.
  * Declared as INTEGER PRIMARY KEY so a VACUUM can never renumber it under a client's cursor.
@@ -34,7 +46,7 @@ export const events = sqliteTable(
   "events",
   {
     seq: integer().primaryKey(),
-    accountId: text().notNull(),
+    accountNum: integer().notNull(),
     eventUuid: text().notNull(),
     event: text().notNull(),
     customerId: text(),
@@ -51,13 +63,13 @@ export const events = sqliteTable(
     receivedAt: text().notNull(),
   },
   (t) => [
-    uniqueIndex("events_account_uuid_idx").on(t.accountId, t.eventUuid),
+    uniqueIndex("events_account_uuid_idx").on(t.accountNum, t.eventUuid),
     // Each filter's index ends with ts_ms (then, implicitly, seq): the page order. The planner never
     // prefers scanning the whole account by time over a filter's own index.
-    index("events_account_ts_idx").on(t.accountId, t.tsMs),
-    index("events_account_customer_idx").on(t.accountId, t.customerId, t.tsMs),
-    index("events_account_email_idx").on(t.accountId, t.email, t.tsMs),
-    index("events_account_event_idx").on(t.accountId, t.event, t.tsMs),
+    index("events_account_ts_idx").on(t.accountNum, t.tsMs),
+    index("events_account_customer_idx").on(t.accountNum, t.customerId, t.tsMs),
+    index("events_account_email_idx").on(t.accountNum, t.email, t.tsMs),
+    index("events_account_event_idx").on(t.accountNum, t.event, t.tsMs),
   ],
 );
 
