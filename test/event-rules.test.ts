@@ -99,6 +99,45 @@ describe("POST /api/v1/event rejects every broken rule of §3.1 with 422", () =>
   });
 });
 
+// The contract sets no nesting limit; rules.ts sets 64 levels (SQLite's JSON stops at 1,000, and an
+// event nested deeper used to be accepted and then fail every read of its account's events).
+describe("attribute nesting", () => {
+  const nested = (levels: number) => JSON.parse(`${"[".repeat(levels)}${"]".repeat(levels)}`);
+  let own: Account;
+  beforeAll(async () => {
+    own = await createAccount("nesting");
+  });
+
+  it("accepts an attribute nested 64 levels deep", async () => {
+    const res = await call("/api/v1/event", { method: "POST", key: own.event_api_key, json: { event: "view", customer_id: "c1", x: nested(64) } });
+    expect(res.status, res.text).toBe(200);
+  });
+
+  it("rejects an attribute nested 65 levels deep, naming it", async () => {
+    const res = await call("/api/v1/event", { method: "POST", key: own.event_api_key, json: { event: "view", customer_id: "c1", x: nested(65), y: [] } });
+    expect(res.status, res.text).toBe(422);
+    expect(res.json.errors).toEqual([{ field: "x", message: "nests objects and arrays more than 64 levels deep" }]);
+  });
+
+  it("lists a too-deep attribute next to the event's other broken fields", async () => {
+    const deepObject = JSON.parse(`${'{"a":'.repeat(70)}1${"}".repeat(70)}`);
+    const res = await call("/api/v1/event", { method: "POST", key: own.event_api_key, json: { event: "a.b", customer_id: "c1", o: deepObject } });
+    expect(res.status, res.text).toBe(422);
+    expect(res.json.errors.map((e: { field: string }) => e.field).sort()).toEqual(["event", "o"]);
+  });
+
+  it("rejects only the too-deep item of a bulk call", async () => {
+    const res = await call("/api/v1/bulkevents", {
+      method: "POST",
+      key: own.event_api_key,
+      json: { events: [{ event: "ok", customer_id: "c1" }, { event: "deep", customer_id: "c1", x: nested(100) }] },
+    });
+    expect(res.status, res.text).toBe(422);
+    expect(res.json.accepted).toBe(1);
+    expect(res.json.errors).toEqual([{ index: 1, field: "x", message: "nests objects and arrays more than 64 levels deep" }]);
+  });
+});
+
 describe("the 32 KB event limit", () => {
   const sized = (bytes: number) => {
     const base = JSON.stringify({ event: "big", customer_id: "c1", blob: "" });

@@ -139,6 +139,30 @@ describe("an accepted event survives the trip unchanged", () => {
     expect(fromPage.product_ids).toEqual(["a,b", "ü"]);
     expect(fromPage).toEqual(fromDebug);
   });
+
+  it("reads back an attribute nested 64 levels deep (the most rules.ts allows)", async () => {
+    const own = await createAccount("deep");
+    const deep = JSON.parse(`${"[".repeat(63)}{"bottom":true}${"]".repeat(63)}`);
+    expect((await call("/api/v1/event", { method: "POST", key: own.event_api_key, json: { event: "deep", customer_id: "c", deep } })).status).toBe(200);
+    const first = await waitFor(async () => (await call("/api/v1/events", { key: own.user_api_key })).json.events[0], "the event to be readable");
+    expect(first.attributes.deep).toEqual(deep);
+  });
+
+  // Rows used to carry product_ids and attributes as JSON strings; now they are nested JSON values.
+  // Messages of the old form may still be on the queue after a deploy: both must store the same text.
+  it("stores rows of an earlier producer (nested JSON as strings) exactly as current rows", async () => {
+    const tag = crypto.randomUUID();
+    const attributes = { note: 'q " é \n', n: [1, 2.5, 1e21], o: { k: null } };
+    const current = eventsMessage(acct.account_id, [{ event: "form", customer_id: tag, product_ids: ["a", "b"], ...attributes }]);
+    const [head, rows] = [current.slice(0, current.indexOf("\n")), JSON.parse(current.slice(current.indexOf("\n") + 1))];
+    const old = rows.map((r: unknown[]) => r.map((v, i) => (i === 6 || i === 9 ? JSON.stringify(v) : i === 0 ? crypto.randomUUID() : v)));
+    expect(typeof old[0][6]).toBe("string");
+    expect((await deliver([current, `${head}\n${JSON.stringify(old)}`])).ackAll).toBe(true);
+    const stored = await env.DB.prepare("SELECT product_ids, attributes FROM events WHERE customer_id = ? ORDER BY seq").bind(tag).all<{ product_ids: string; attributes: string }>();
+    expect(stored.results).toHaveLength(2);
+    expect(stored.results[1]).toEqual(stored.results[0]);
+    expect(stored.results[0]).toEqual({ product_ids: '["a","b"]', attributes: JSON.stringify(attributes) });
+  });
 });
 
 describe("GET /api/v1/events", () => {

@@ -2,7 +2,7 @@ import type { z } from "@hono/zod-openapi";
 import type { FieldError } from "../http/problem";
 import { byteLength } from "../bytes";
 import { setMember } from "../members";
-import { EVENT_FIELDS, MAX_EVENT_BYTES, parseIsoDateTime } from "./rules";
+import { EVENT_FIELDS, MAX_ATTRIBUTE_DEPTH, MAX_EVENT_BYTES, nestsDeeperThan, parseIsoDateTime } from "./rules";
 import { quickAccept } from "./quick-accept";
 import { EventInput, splitProductIds } from "./schema";
 import { uuidv7 } from "./uuid";
@@ -42,16 +42,25 @@ export function validateEvent(raw: unknown, receivedAtMs: number, bytes?: number
   if (size > MAX_EVENT_BYTES) {
     return { ok: false, errors: [{ field: "", message: `the event is ${size} bytes; at most ${MAX_EVENT_BYTES} are allowed` }] };
   }
-  let v = quickAccept(raw as Record<string, unknown>);
-  if (!v) {
-    const parsed = EventInput.safeParse(raw);
-    if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
-    v = parsed.data;
-  }
   // Unknown members are taken from the event as sent (the schema passes them through unchanged):
   // zod's copy of a member named "__proto__" becomes the copy's prototype and is lost.
   const attributes: Record<string, unknown> = {};
-  for (const k of Object.keys(raw)) if (!EVENT_FIELDS.has(k)) setMember(attributes, k, (raw as Record<string, unknown>)[k]);
+  let tooDeep: FieldError[] | undefined;
+  for (const k of Object.keys(raw)) {
+    if (EVENT_FIELDS.has(k)) continue;
+    const value = (raw as Record<string, unknown>)[k];
+    if (typeof value === "object" && value !== null && nestsDeeperThan(value, MAX_ATTRIBUTE_DEPTH)) {
+      (tooDeep ??= []).push({ field: k, message: `nests objects and arrays more than ${MAX_ATTRIBUTE_DEPTH} levels deep` });
+    }
+    setMember(attributes, k, value);
+  }
+  let v = quickAccept(raw as Record<string, unknown>);
+  if (!v) {
+    const parsed = EventInput.safeParse(raw);
+    if (!parsed.success) return { ok: false, errors: [...fieldErrors(parsed.error), ...(tooDeep ?? [])] };
+    v = parsed.data;
+  }
+  if (tooDeep) return { ok: false, errors: tooDeep };
   const tsMs = v.timestamp ? parseIsoDateTime(v.timestamp)! : receivedAtMs;
   const timestamp = v.timestamp && CANONICAL_UTC.test(v.timestamp) ? canonicalUtc(v.timestamp) : new Date(tsMs).toISOString();
   return {

@@ -6,6 +6,22 @@ export const MAX_PRODUCT_IDS = 100;
 export const MAX_EMAIL_LENGTH = 64;
 export const FUTURE_LIMIT_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * How deep an attribute may nest objects and arrays (`[]` is one level, `{"a": []}` two). The
+ * contract sets no limit; SQLite's JSON functions stop at 1,000 levels, and before this rule one
+ * event nested deeper was accepted and then failed every read of its account's events with a 500.
+ */
+export const MAX_ATTRIBUTE_DEPTH = 64;
+
+/** True when `value` (an object or array) nests objects and arrays more than `levels` deep. */
+export function nestsDeeperThan(value: object, levels: number): boolean {
+  if (levels === 0) return true;
+  for (const member of Array.isArray(value) ? value : Object.values(value)) {
+    if (typeof member === "object" && member !== null && nestsDeeperThan(member, levels - 1)) return true;
+  }
+  return false;
+}
+
 export const MAX_EVENT_NAME_LENGTH = 64;
 export const MAX_IDENTIFIER_LENGTH = 1024;
 
