@@ -22,9 +22,9 @@ export default defineConfig(async () => {
             // sends are tested against wrangler dev instead (test/service/).
             SHARE_SINGLE_EVENT_SENDS: "false",
           },
-          // A small ingest limit, so a test can reach it: 30 limiter calls × a lease of 10 = 300 requests a
+          // A small ingest limit, so a test can reach it: 6 limiter calls × a lease of 50 = 300 requests a
           // minute per account (no other test sends that many from one account).
-          ratelimits: { INGEST_LIMITER: { namespace_id: "1001", simple: { limit: 30, period: 60 } } },
+          ratelimits: { INGEST_LIMITER: { namespace_id: "1001", simple: { limit: 6, period: 60 } } },
         },
       }),
     ],
