@@ -105,17 +105,19 @@ async function waitForEvents(service, acct, customer, count, deadline, pollMs) {
   }
 }
 
-export async function benchEvents(service) {
+/** Storage figures: stored events/s, then bulk acceptance (whose backlog is stored before returning). */
+export async function benchEventStorage(service) {
   const acct = await createAccount(service, "bench-events");
   const eventAuth = basic(acct.event_api_key);
 
   const stored = await storedPhase(service, acct, Number(process.env.BENCH_STORED_CALLS ?? 100));
   console.log(`stored: ${stored.accepted} events accepted and readable in ${stored.seconds.toFixed(2)} s (all accepted after ${stored.acceptedAfter.toFixed(2)} s, the last-sent customer readable after ${stored.lastReadableAfter.toFixed(2)} s) = ${Math.round(stored.perSecond)} events/s`);
 
-  // Bulk acceptance runs before the request floods below: under wrangler dev every request leaves
-  // memory behind in its workerd processes (a one-line Worker shows it too: ~25 KB a request), and
-  // after a 10 s flood the same bulk load is served ~15 % slower for good (measured: 88 → 73–78
-  // calls/s). Its backlog is stored before the next phase, so the consumer doesn't compete with it.
+  // Bulk acceptance never follows a request flood (run.mjs runs those on another service): under
+  // wrangler dev every request leaves memory behind in its workerd processes (a one-line Worker
+  // shows it too: ~25 KB a request), and after a 10 s flood the same bulk load is served ~15 %
+  // slower for good (measured: 88 → 73–78 calls/s). Its backlog is stored before the next part
+  // (the CSV import), so the consumer doesn't compete with it.
   const bulk = await cannon({
     url: `${service.base}/api/v1/bulkevents`,
     method: "POST",
@@ -129,6 +131,16 @@ export async function benchEvents(service) {
 
   const drained = await drain(service, acct);
   console.log(`bulk backlog stored ${drained.toFixed(1)} s after the bulk phase`);
+  return { bulk_events_per_s: Math.round(bulkEventsPerS), stored_events_per_s: Math.round(stored.perSecond) };
+}
+
+/**
+ * Request-rate figures: single events against the trivial route, then a no-op POST. run.mjs gives
+ * them a service of their own (see there).
+ */
+export async function benchEventRoutes(service) {
+  const acct = await createAccount(service, "bench-event-routes");
+  const eventAuth = basic(acct.event_api_key);
 
   // The trivial route: /livez answers without I/O. (/healthz queries D1 and R2 since the
   // reliability work; comparing with it would flatter the event route.) The two alternate, two
@@ -168,7 +180,5 @@ export async function benchEvents(service) {
     post_noop_rps: Math.round(postNoop.requests.average),
     event_vs_post_noop_ratio: Number((single.rps / postNoop.requests.average).toFixed(3)),
     event_p99_ms: single.p99,
-    bulk_events_per_s: Math.round(bulkEventsPerS),
-    stored_events_per_s: Math.round(stored.perSecond),
   };
 }
