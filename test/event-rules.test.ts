@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { validateEvent } from "../src/events/normalize";
+import { uuidv7 } from "../src/events/uuid";
 import { type Account, call, createAccount } from "./support/client";
 
 let acct: Account;
@@ -164,6 +165,16 @@ describe("the 32 KB event limit", () => {
 });
 
 describe("server-assigned event_uuid", () => {
+  it("mints distinct version 7 ids within one millisecond, each carrying that millisecond", () => {
+    const ms = Date.UTC(2026, 10, 28, 8, 0, 0, 123);
+    const ids = Array.from({ length: 5000 }, (_, i) => uuidv7(ms + (i >= 2500 ? 1 : 0)));
+    expect(new Set(ids).size).toBe(5000);
+    for (const [i, id] of ids.entries()) {
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(Number.parseInt(id.replace(/-/g, "").slice(0, 12), 16)).toBe(ms + (i >= 2500 ? 1 : 0));
+    }
+  });
+
   it("is a version 7 UUID whose time prefix is the receipt time", async () => {
     const before = Date.now();
     const res = await call("/api/v1/event", { method: "POST", key: acct.event_api_key, json: { event: "view", customer_id: "c1" } });
