@@ -130,3 +130,38 @@ describe("OpenAPI", () => {
     expect(res.text).toContain("/api/v1/bulkevents");
   });
 });
+
+// The dashboard's files are bundled into the Worker (scripts/build-dashboard.mjs), not static assets.
+describe("the dashboard's files", () => {
+  it("serves index.html at / with the security headers and an ETag", async () => {
+    const res = await call("/");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(res.text).toContain('<script type="module" src="/js/app.js"></script>');
+    expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("etag")).toMatch(/^"[\w-]{22}"$/);
+    expect((await call("/index.html")).text).toBe(res.text);
+  });
+
+  it("serves every script the page imports, as JavaScript", async () => {
+    const app = await call("/js/app.js");
+    expect(app.status).toBe(200);
+    expect(app.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    const imports = [...app.text.matchAll(/from "\.\/([\w/.-]+)"/g)].map((m) => `/js/${m[1]}`);
+    expect(imports.length).toBeGreaterThan(2);
+    for (const path of imports) expect((await call(path)).status, path).toBe(200);
+    expect((await call("/styles.css")).headers.get("content-type")).toBe("text/css; charset=utf-8");
+  });
+
+  it("answers 304 to a matching If-None-Match, and 404 problem+json for a file that isn't there", async () => {
+    const first = await call("/styles.css");
+    const again = await call("/styles.css", { headers: { "if-none-match": first.headers.get("etag")! } });
+    expect(again.status).toBe(304);
+    expect(again.text).toBe("");
+    const missing = await call("/js/nope.js");
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get("content-type")).toBe("application/problem+json");
+  });
+});

@@ -2,6 +2,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { log, withRequestId } from "../log";
 import type { AppEnv } from "./app-env";
+import { DASHBOARD_PATHS, serveDashboardFile } from "./dashboard/serve";
 import { renderDocs } from "./docs";
 import { PROBLEM_CONTENT_TYPE, Problem, problemBody } from "./problem";
 import { accountRoutes } from "./routes/accounts";
@@ -61,6 +62,8 @@ export function createApp() {
       description: "Event API and event imports on Cloudflare Workers. Errors are RFC 9457 problem+json.",
     },
   };
+  for (const path of DASHBOARD_PATHS) app.get(path, serveDashboardFile);
+
   app.doc31("/openapi.json", documentConfig);
   app.get("/docs", (c) => c.html(renderDocs(app.getOpenAPI31Document(documentConfig) as never)));
 
