@@ -25,6 +25,8 @@ export default defineConfig(async () => {
           // A small ingest limit, so a test can reach it: 6 limiter calls × a lease of 50 = 300 requests a
           // minute per account (no other test sends that many from one account).
           ratelimits: { INGEST_LIMITER: { namespace_id: "1001", simple: { limit: 6, period: 60 } } },
+          // An empty database that test/migrations.test.ts migrates step by step.
+          d1Databases: { MIGRATION_CHECK_DB: "migration-check" },
         },
       }),
     ],

@@ -143,42 +143,55 @@ export async function benchEventRoutes(service) {
   const eventAuth = basic(acct.event_api_key);
 
   // The trivial route: /livez answers without I/O. (/healthz queries D1 and R2 since the
-  // reliability work; comparing with it would flatter the event route.) The two alternate, two
-  // rounds of half the time each, so a drift of this noisy machine lands on both.
+  // reliability work; comparing with it would flatter the event route.) For context, the same body
+  // POSTed to an unknown path (a 404 that reads nothing) shows what wrangler dev's proxy charges
+  // for a POST with a body before any of our code runs. All three are warmed up (unmeasured:
+  // compiling our code, the first D1 and queue calls), then measured in two rounds each of half
+  // the time, in the mirrored order trivial, event, no-op, no-op, event, trivial, so that a drift
+  // lands on all alike: every request through wrangler dev leaves memory behind, and later rounds
+  // are slower. (In the order trivial, event, trivial, event, /livez always had the freshest
+  // process: 1,870–1,910 req/s in its first round, 1,580–1,670 in its second; that order read
+  // event/trivial 0.81–0.84 on a fresh service, this one 0.80–0.81.)
   const eventBody = JSON.stringify({ event: "bench_view", customer_id: "c-1", product_ids: ["sku-1"], page: "/home" });
   const half = Math.max(1, Math.round(SECONDS / 2));
-  const rounds = { trivial: [], single: [] };
-  for (let round = 0; round < 2; round++) {
-    rounds.trivial.push(await cannon({ url: `${service.base}/livez`, duration: half }));
-    const single = await cannon({
+  const trivialRound = (duration) => cannon({ url: `${service.base}/livez`, duration });
+  const eventRound = async (duration) => {
+    const r = await cannon({
       url: `${service.base}/api/v1/event`,
       method: "POST",
-      duration: half,
+      duration,
       headers: { authorization: eventAuth, "content-type": "application/json" },
       body: eventBody,
     });
-    if (single.non2xx > 0 || single.errors > 0) throw new Error(`${single.non2xx} single-event calls failed, ${single.errors} errors`);
-    rounds.single.push(single);
-  }
+    if (r.non2xx > 0 || r.errors > 0) throw new Error(`${r.non2xx} single-event calls failed, ${r.errors} errors`);
+    return r;
+  };
+  const noopRound = (duration) =>
+    cannon({ url: `${service.base}/api/v1/bench-no-such-route`, method: "POST", duration, headers: { "content-type": "application/json" }, body: eventBody });
+  for (const warmUp of [trivialRound, eventRound, noopRound]) await warmUp(1);
+  const rounds = { trivial: [], single: [], noop: [] };
+  rounds.trivial.push(await trivialRound(half));
+  rounds.single.push(await eventRound(half));
+  rounds.noop.push(await noopRound(half));
+  rounds.noop.push(await noopRound(half));
+  rounds.single.push(await eventRound(half));
+  rounds.trivial.push(await trivialRound(half));
+  const perRound = (runs) => runs.map((r) => Math.round(r.requests.average)).join(", ");
+  console.log(`rounds (req/s): /livez ${perRound(rounds.trivial)}; /api/v1/event ${perRound(rounds.single)}; no-op POST ${perRound(rounds.noop)}`);
   const trivial = combine(rounds.trivial);
   const single = combine(rounds.single);
+  const postNoop = combine(rounds.noop);
   console.log(`GET /livez: ${Math.round(trivial.rps)} req/s, p50 ${trivial.p50} ms, p99 ${trivial.p99} ms`);
   console.log(`POST /api/v1/event: ${Math.round(single.rps)} req/s, p50 ${single.p50} ms, p99 ${single.p99} ms`);
-
-  // Context for the ratio: the same body POSTed to an unknown path (a 404 that reads nothing) shows
-  // what wrangler dev's proxy charges for a POST with a body before any of our code runs. It runs
-  // last because each flood slows whatever runs after it (see the bulk phase; measured: the event
-  // route ~980 → ~850 req/s right after it).
-  const postNoop = await cannon({ url: `${service.base}/api/v1/bench-no-such-route`, method: "POST", headers: { "content-type": "application/json" }, body: eventBody });
-  console.log(`POST (unknown path, 404): ${Math.round(postNoop.requests.average)} req/s, p50 ${postNoop.latency.p50} ms, p99 ${postNoop.latency.p99} ms`);
+  console.log(`POST (unknown path, 404): ${Math.round(postNoop.rps)} req/s, p50 ${postNoop.p50} ms, p99 ${postNoop.p99} ms`);
 
   return {
     event_rps: Math.round(single.rps),
     trivial_rps: Math.round(trivial.rps),
     event_vs_trivial_ratio: Number((single.rps / trivial.rps).toFixed(3)),
     event_p50_ms: single.p50,
-    post_noop_rps: Math.round(postNoop.requests.average),
-    event_vs_post_noop_ratio: Number((single.rps / postNoop.requests.average).toFixed(3)),
+    post_noop_rps: Math.round(postNoop.rps),
+    event_vs_post_noop_ratio: Number((single.rps / postNoop.rps).toFixed(3)),
     event_p99_ms: single.p99,
   };
 }
