@@ -1,7 +1,7 @@
 // File imports (issue: file imports): a generated 1,000,000-row CSV uploaded (multipart), launched
 // and processed end to end on the local service, next to this machine's raw floor in the same run:
 // papaparse parsing the same file plus SQLite inserting its rows, in one Node process.
-import { createReadStream, createWriteStream, readFileSync, statSync } from "node:fs";
+import { createReadStream, createWriteStream, readFileSync, readdirSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { DatabaseSync } from "node:sqlite";
 import Papa from "papaparse";
@@ -31,10 +31,11 @@ async function generate() {
 /** papaparse + SQLite in one process: what this machine can do with no runtime, queue or network. */
 async function floor() {
   const db = new DatabaseSync(":memory:");
-  for (const f of ["migrations/0000_init.sql"]) {
-    for (const stmt of readFileSync(f, "utf8").split("--> statement-breakpoint")) db.exec(stmt);
+  // The service's own schema (every migration, in order), so the floor keeps the same table and indexes.
+  for (const f of readdirSync("migrations").filter((f) => f.endsWith(".sql")).sort()) {
+    for (const stmt of readFileSync(`migrations/${f}`, "utf8").split("--> statement-breakpoint")) db.exec(stmt);
   }
-  const insert = db.prepare(`INSERT INTO events (account_id, event_uuid, event, customer_id, email, device_id, cookie, product_ids,
+  const insert = db.prepare(`INSERT INTO events (account_num, event_uuid, event, customer_id, email, device_id, cookie, product_ids,
     timestamp, ts_ms, attributes, source, import_id, run_id, received_at) VALUES (?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, 'import', 't', 'r', ?)
     ON CONFLICT DO NOTHING`);
   const start = performance.now();
@@ -46,7 +47,7 @@ async function floor() {
       step: ({ data }) => {
         if (n++ === 0 || data.length < 6) return;
         const ts = Date.parse(data[3]);
-        insert.run("acct", crypto.randomUUID(), data[0], data[1], data[2], JSON.stringify(data[4].split("|")), new Date(ts).toISOString(), ts,
+        insert.run(1, crypto.randomUUID(), data[0], data[1], data[2], JSON.stringify(data[4].split("|")), new Date(ts).toISOString(), ts,
           JSON.stringify({ amount: Number(data[5]) }), "2025-06-01T00:00:00Z");
         if (n % 20_000 === 0) {
           db.exec("COMMIT");
