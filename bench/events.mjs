@@ -91,7 +91,7 @@ async function drain(service, acct) {
  * Polls §3.4 until `customer` has `count` events readable; fails past `deadline` (epoch ms).
  * Asks for the page uncompressed: over loopback gzip buys nothing, and workerd would compress each
  * ~300 KB page on the service's own thread (~2 ms a page, measured: 8.1–8.4 → 6.0–6.2 ms a page
- * read four at a time), work Cloudflare's edge does outside the Worker in production.
+ * read four at a time); a deployed Worker's responses are compressed for visitors by Cloudflare's network.
  */
 async function waitForEvents(service, acct, customer, count, deadline, pollMs) {
   for (;;) {
@@ -135,7 +135,7 @@ export async function benchEventStorage(service) {
 }
 
 /**
- * Request-rate figures: single events against the trivial route, then a no-op POST. run.mjs gives
+ * Request-rate figures: single events against the trivial route, with a no-op POST for context. run.mjs gives
  * them a service of their own (see there).
  */
 export async function benchEventRoutes(service) {

@@ -23,11 +23,8 @@ export function serveDashboardFile(c: Context<AppEnv>): Response {
   const path = c.req.path === "/" ? "/index.html" : c.req.path;
   const file = Object.hasOwn(DASHBOARD_FILES, path) ? DASHBOARD_FILES[path] : undefined;
   if (!file) return c.notFound() as Response;
-  const headers = new Headers(SECURITY_HEADERS);
-  headers.set("etag", file.etag);
-  headers.set("cache-control", "no-cache");
-  headers.set("x-request-id", c.var.requestId);
-  if (c.req.header("if-none-match") === file.etag) return new Response(null, { status: 304, headers });
-  headers.set("content-type", file.type);
-  return new Response(file.body, { headers });
+  // c.body keeps the headers middleware already set (x-request-id), as every other route does.
+  const headers = { ...SECURITY_HEADERS, etag: file.etag, "cache-control": "no-cache" };
+  if (c.req.header("if-none-match") === file.etag) return c.body(null, 304, headers);
+  return c.body(file.body, 200, { ...headers, "content-type": file.type });
 }
