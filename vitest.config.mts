@@ -25,13 +25,13 @@ export default defineConfig(async () => {
           // A small ingest limit, so a test can reach it: 6 limiter calls × a lease of 50 = 300 requests a
           // minute per account (no other test sends that many from one account).
           ratelimits: { INGEST_LIMITER: { namespace_id: "1001", simple: { limit: 6, period: 60 } } },
-          // An empty database that test/migrations.test.ts migrates step by step.
+          // An empty database that test/db/migrations.test.ts migrates step by step.
           d1Databases: { MIGRATION_CHECK_DB: "migration-check" },
         },
       }),
     ],
     // wrangler.toml's [alias], which the test build does not read: the disarmed fault points.
-    resolve: { alias: { "eei-faults": resolve(import.meta.dirname, "src/faults/off.ts") } },
+    resolve: { alias: { "eei-faults": resolve(import.meta.dirname, "src/ops/faults/off.ts") } },
     test: {
       include: ["test/**/*.test.ts"],
       setupFiles: ["./test/support/apply-migrations.ts"],

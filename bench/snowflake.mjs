@@ -9,7 +9,7 @@ import { createAccount } from "./lib/service.mjs";
 /** The Worker's own client and decoder, bundled for Node, so the floor does the very same decoding. */
 async function workerCode() {
   await build({
-    stdin: { contents: 'export { snowflakeClient } from "./src/sources/snowflake-client"; export { decoderFor } from "./src/sources/snowflake-decode";', resolveDir: ".", loader: "ts" },
+    stdin: { contents: 'export { snowflakeClient } from "./src/imports/sources/snowflake/client"; export { decoderFor } from "./src/imports/sources/snowflake/decode";', resolveDir: ".", loader: "ts" },
     bundle: true,
     format: "esm",
     platform: "node",

@@ -1,4 +1,4 @@
-// Bundles the dashboard's static files (public/) into src/http/dashboard/files.gen.ts, which the
+// Bundles the dashboard's static files (public/) into src/http/dashboard/generated/files.gen.ts, which the
 // Worker serves itself (src/http/dashboard/serve.ts). Why not Workers static assets: with an
 // [assets] directory every request, the API's included, first passes through the asset router, an
 // extra worker hop before ours (measured locally: ~220 µs of the service's thread a request, about
@@ -10,7 +10,7 @@ import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { extname, join, relative } from "node:path";
 
 const ROOT = "public";
-const OUT = "src/http/dashboard/files.gen.ts";
+const OUT = "src/http/dashboard/generated/files.gen.ts";
 const TYPES = {
   ".html": "text/html; charset=utf-8",
   ".css": "text/css; charset=utf-8",

@@ -8,7 +8,7 @@
 // ("error=0.1,stall=0.05,drop=0.05", the source fronts' rates per request).
 //
 // Faults: inside the Worker (armed only here, by a copy of wrangler.toml whose [alias] points
-// eei-faults at src/faults/armed.ts; every other build bundles the no-ops of src/faults/off.ts)
+// eei-faults at src/ops/faults/armed.ts; every other build bundles the no-ops of src/ops/faults/off.ts)
 // the events consumer dies after storing half a batch, chunk jobs die between their commit and
 // queueing the next chunk, and scheduler ticks die right after creating a run. Outside, the S3 and
 // Snowflake servers sit behind a front that answers errors, stalls past the Worker's source
@@ -62,8 +62,8 @@ const sfChaos = await chaosProxy({ kind: "snowflake", targetPort: snowflake.port
 // next to it so its relative paths still hold; it is removed when the soak ends.)
 const ARMED_CONFIG = ".soak.wrangler.toml";
 const config = readFileSync("wrangler.toml", "utf8");
-const armedConfig = config.replace('"eei-faults" = "./src/faults/off.ts"', '"eei-faults" = "./src/faults/armed.ts"');
-if (armedConfig === config) throw new Error('wrangler.toml no longer has [alias] "eei-faults" = "./src/faults/off.ts"; the soak cannot arm its faults');
+const armedConfig = config.replace('"eei-faults" = "./src/ops/faults/off.ts"', '"eei-faults" = "./src/ops/faults/armed.ts"');
+if (armedConfig === config) throw new Error('wrangler.toml no longer has [alias] "eei-faults" = "./src/ops/faults/off.ts"; the soak cannot arm its faults');
 writeFileSync(ARMED_CONFIG, armedConfig);
 
 const injected = new Map(FAULT_POINTS.map((p) => [p, 0]));

@@ -1,8 +1,8 @@
 import { database } from "./db/client";
 import { createApp } from "./http/app";
-import { tick } from "./imports/scheduler";
-import { withRequestId } from "./log";
-import { queue } from "./pipeline/queue";
+import { tick } from "./imports/runs/scheduler";
+import { withRequestId } from "./lib/log";
+import { queue } from "./queues";
 
 const app = createApp();
 

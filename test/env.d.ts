@@ -2,7 +2,7 @@ declare namespace Cloudflare {
   interface Env {
     /** Injected by vitest.config.mts from migrations/. */
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
-    /** An empty D1 database (vitest.config.mts) for test/migrations.test.ts. */
+    /** An empty D1 database (vitest.config.mts) for test/db/migrations.test.ts. */
     MIGRATION_CHECK_DB: D1Database;
   }
 }

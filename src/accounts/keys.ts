@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import { randomToken, sha256Hex } from "../crypto";
+import { randomToken, sha256Hex } from "../lib/crypto";
 import type { Database } from "../db/client";
 import { accounts, apiKeys } from "../db/schema";
 

@@ -1,4 +1,4 @@
-import { Problem } from "./problem";
+import { Problem } from "../lib/problem";
 
 /** True for application/json and any application/*+json, with or without parameters. */
 export function isJsonContentType(header: string | undefined): boolean {

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
-import { log } from "../log";
+import { log } from "../lib/log";
 import type { AppEnv } from "./app-env";
-import { Problem } from "./problem";
+import { Problem } from "../lib/problem";
 
 /**
  * Per-account limit on the ingest endpoints, with Workers' rate-limiting binding (INGEST_LIMITER

@@ -1,7 +1,7 @@
 import type { z } from "@hono/zod-openapi";
-import { fieldErrors } from "../events/normalize";
+import { fieldErrors } from "../events/contract/normalize";
 import { readJsonBody } from "./body";
-import { Problem } from "./problem";
+import { Problem } from "../lib/problem";
 
 const DEFAULT_BODY_LIMIT = 1_048_576;
 

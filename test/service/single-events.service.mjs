@@ -1,5 +1,5 @@
 // Part of `npm test`: what the vitest runner can't show. Single-event calls that arrive together
-// share queue sends (src/events/single-sends.ts); that needs real concurrent requests each resuming
+// share queue sends (src/events/ingest/single-sends.ts); that needs real concurrent requests each resuming
 // in its own context, so it is tested here against the real local service (wrangler dev).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";

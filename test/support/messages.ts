@@ -1,5 +1,5 @@
-import { validateEvent } from "../../src/events/normalize";
-import { encodeEventsMessages } from "../../src/events/queue-message";
+import { validateEvent } from "../../src/events/contract/normalize";
+import { encodeEventsMessages } from "../../src/events/ingest/queue-message";
 
 /** Queue message bodies exactly as the ingest endpoints build them, for delivering batches by hand. */
 export function eventsMessages(accountId: string, items: Record<string, unknown>[]): string[] {

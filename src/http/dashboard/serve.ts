@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
-import { DASHBOARD_FILES } from "./files.gen";
+import { DASHBOARD_FILES } from "./generated/files.gen";
 
 /** The paths the dashboard's files are served at (public/ as it is laid out). */
 export const DASHBOARD_PATHS = ["/", "/index.html", "/styles.css", "/js/*"];

@@ -1,10 +1,11 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { database } from "../../db/client";
-import { type DeadLetter, listDeadLetters, replayDeadLetter, summarize } from "../../pipeline/dead-letters";
+import { type DeadLetter, listDeadLetters, replayDeadLetter, summarize } from "../../ops/dead-letters";
+import { QUEUES, type WorkQueue, producerFor } from "../../queues";
 import type { AppEnv } from "../app-env";
 import { requireAdmin } from "../auth";
 import { problemResponse, route } from "../openapi";
-import { Problem } from "../problem";
+import { Problem } from "../../lib/problem";
 import { queryParams } from "../validate";
 
 export const deadLetterRoutes = new OpenAPIHono<AppEnv>();
@@ -14,7 +15,7 @@ deadLetterRoutes.use("/dead-letters/*", requireAdmin);
 const DeadLetterOut = z
   .object({
     id: z.string(),
-    queue: z.enum(["eei-events", "eei-chunks"]),
+    queue: z.enum([QUEUES.events, QUEUES.chunks]),
     parked_at: z.string(),
     replayed_at: z.string().nullable(),
     replays: z.number().int(),
@@ -30,7 +31,7 @@ const ListQuery = z.object({
 
 const toApi = (d: DeadLetter): z.infer<typeof DeadLetterOut> => ({
   id: d.id,
-  queue: d.queue as "eei-events" | "eei-chunks",
+  queue: d.queue as WorkQueue,
   parked_at: d.parkedAt,
   replayed_at: d.replayedAt,
   replays: d.replays,
@@ -78,7 +79,7 @@ route(
   },
   async (c) => {
     const id = c.req.param("id")!;
-    const replayed = await replayDeadLetter(database(c.env.DB), c.env, id, new Date());
+    const replayed = await replayDeadLetter(database(c.env.DB), (queue) => producerFor(c.env, queue), id, new Date());
     if (!replayed) throw new Problem(404, `No dead letter ${id}`);
     return c.json(toApi(replayed), 202);
   },

@@ -1,10 +1,10 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { database } from "../../db/client";
-import { decodeCursor, encodeCursor } from "../../events/cursor";
-import { parseInstant } from "../../events/rules";
-import { eventNames, latestPerEventName, listEventsJson } from "../../events/store";
+import { decodeCursor, encodeCursor } from "../../events/store/cursor";
+import { parseInstant } from "../../events/contract/rules";
+import { eventNames, latestPerEventName, listEventsJson } from "../../events/store/store";
 import type { AppEnv } from "../app-env";
-import { listTasks } from "../../imports/tasks";
+import { listTasks } from "../../imports/tasks/tasks";
 import { requireKey } from "../auth";
 import { problemResponse, route } from "../openapi";
 import { queryParams } from "../validate";

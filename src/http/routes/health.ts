@@ -1,9 +1,9 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { log } from "../../log";
-import { within } from "../../timeout";
+import { log } from "../../lib/log";
+import { within } from "../../lib/timeout";
 import type { AppEnv } from "../app-env";
 import { route } from "../openapi";
-import { PROBLEM_CONTENT_TYPE, problemBody } from "../problem";
+import { PROBLEM_CONTENT_TYPE, problemBody } from "../../lib/problem";
 
 export const healthRoutes = new OpenAPIHono<AppEnv>();
 

@@ -1,10 +1,10 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { database } from "../../db/client";
-import { getTask } from "../../imports/tasks";
-import { SAMPLE_CSV, completeMultipart, putFile, putPart, startMultipart } from "../../imports/uploads";
+import { getTask } from "../../imports/tasks/tasks";
+import { SAMPLE_CSV, completeMultipart, putFile, putPart, startMultipart } from "../../imports/tasks/uploads";
 import type { AppEnv } from "../app-env";
 import { problemResponse, route } from "../openapi";
-import { Problem } from "../problem";
+import { Problem } from "../../lib/problem";
 import { jsonBody } from "../validate";
 
 /** File routes; mounted after importRoutes, whose middleware already demands a user key on /imports/*. */

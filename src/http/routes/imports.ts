@@ -1,7 +1,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { database } from "../../db/client";
-import { TaskOut, NewTask, TaskPatch } from "../../imports/task-schema";
-import { createTask, deleteTask, getTask, lastRuns, launchTask, listTasks, patchTask, pauseTask, toApiTask, type TaskRow } from "../../imports/tasks";
+import { TaskOut, NewTask, TaskPatch } from "../../imports/tasks/task-schema";
+import { createTask, deleteTask, getTask, lastRuns, launchTask, listTasks, patchTask, pauseTask, toApiTask, type TaskRow } from "../../imports/tasks/tasks";
 import type { AppEnv } from "../app-env";
 import { requireKey } from "../auth";
 import { problemResponse, route } from "../openapi";

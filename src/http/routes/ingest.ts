@@ -1,16 +1,16 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { ingestEvents } from "../../events/ingest";
-import { validateEvent } from "../../events/normalize";
-import { eventRow } from "../../events/rows";
-import { MAX_BULK_BYTES, MAX_BULK_EVENTS, MAX_EVENT_BYTES } from "../../events/rules";
-import { BulkInput, EventInput } from "../../events/schema";
-import { sendSingleEvent, sharesSingleEventSends } from "../../events/single-sends";
+import { ingestEvents } from "../../events/ingest/bulk";
+import { validateEvent } from "../../events/contract/normalize";
+import { eventRow } from "../../events/contract/rows";
+import { MAX_BULK_BYTES, MAX_BULK_EVENTS, MAX_EVENT_BYTES } from "../../events/contract/rules";
+import { BulkInput, EventInput } from "../../events/contract/schema";
+import { sendSingleEvent, sharesSingleEventSends } from "../../events/ingest/single-sends";
 import type { AppEnv } from "../app-env";
 import { requireKey } from "../auth";
 import { readJsonBody } from "../body";
 import { ingestCors } from "../ingest-cors";
 import { problemResponse, route } from "../openapi";
-import { Problem } from "../problem";
+import { Problem } from "../../lib/problem";
 import { startIngestLimit } from "../rate-limit";
 
 export const ingestRoutes = new OpenAPIHono<AppEnv>();

@@ -2,12 +2,12 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { database } from "../../db/client";
 import { tasks } from "../../db/schema";
-import { errorReport } from "../../imports/error-report";
-import { filesOf, getRun, hasActiveRun, listRuns, startRun, toApiRun } from "../../imports/runs";
-import { getTask } from "../../imports/tasks";
+import { errorReport } from "../../imports/runs/error-report";
+import { filesOf, getRun, hasActiveRun, listRuns, startRun, toApiRun } from "../../imports/runs/runs";
+import { getTask } from "../../imports/tasks/tasks";
 import type { AppEnv } from "../app-env";
 import { problemResponse, route } from "../openapi";
-import { Problem } from "../problem";
+import { Problem } from "../../lib/problem";
 
 /** Run routes; mounted after importRoutes, whose middleware already demands a user key on /imports/*. */
 export const runRoutes = new OpenAPIHono<AppEnv>();

@@ -1,0 +1,61 @@
+import { and, asc, eq, gt, or } from "drizzle-orm";
+import type { Database } from "../../db/client";
+import { runErrors, runFiles } from "../../db/schema";
+
+const PAGE = 1000;
+
+/** A CSV cell: quoted when needed, and defused when a spreadsheet would read it as a formula. */
+export function csvCell(value: string): string {
+  const safe = /^[=+\-@]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+const csvLine = (cells: string[]) => `${cells.map(csvCell).join(",")}\r\n`;
+
+/**
+ * errors.csv for a run (API.md §4.3): each rejected row's original columns, then `line` and
+ * `error`. Streamed a page of rows at a time, so a run with a million bad rows costs no memory.
+ * A run of several files gets a leading `file` column.
+ */
+export async function errorReport(db: Database, runId: string): Promise<ReadableStream<Uint8Array>> {
+  const files = await db.select().from(runFiles).where(eq(runFiles.runId, runId)).orderBy(runFiles.fileIndex).all();
+  const header = files[0]?.header ? (JSON.parse(files[0].header) as string[]) : [];
+  const many = files.length > 1;
+  const names = new Map(files.map((f) => [f.fileIndex, f.name]));
+  const encoder = new TextEncoder();
+  let after: { file: number; line: number } | null = null;
+  let sentHeader = false;
+  return new ReadableStream({
+    async pull(controller) {
+      if (!sentHeader) {
+        sentHeader = true;
+        controller.enqueue(encoder.encode(csvLine([...(many ? ["file"] : []), ...header, "line", "error"])));
+        return;
+      }
+      const cursor = after;
+      const rows = await db
+        .select()
+        .from(runErrors)
+        .where(
+          cursor
+            ? and(eq(runErrors.runId, runId), or(gt(runErrors.fileIndex, cursor.file), and(eq(runErrors.fileIndex, cursor.file), gt(runErrors.line, cursor.line))))
+            : eq(runErrors.runId, runId),
+        )
+        .orderBy(asc(runErrors.fileIndex), asc(runErrors.line))
+        .limit(PAGE)
+        .all();
+      if (rows.length === 0) {
+        controller.close();
+        return;
+      }
+      let out = "";
+      for (const r of rows) {
+        const cells = JSON.parse(r.cells) as string[];
+        out += csvLine([...(many ? [names.get(r.fileIndex) ?? String(r.fileIndex)] : []), ...cells, String(r.line), r.error]);
+      }
+      const last = rows.at(-1)!;
+      after = { file: last.fileIndex, line: last.line };
+      controller.enqueue(encoder.encode(out));
+    },
+  });
+}

@@ -1,0 +1,67 @@
+import { and, desc, eq, lt } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { deadLetters } from "../db/schema";
+import { log } from "../lib/log";
+import type { WorkQueue } from "../queues";
+
+export type DeadLetter = typeof deadLetters.$inferSelect;
+
+/**
+ * Parks a dead-letter batch in D1, unchanged, so nothing a queue gave up on is lost and an
+ * operator can read and replay it. Parking is idempotent (the message id is the key), so a
+ * redelivered batch parks each message once.
+ */
+export async function parkDeadLetters(db: Database, batch: MessageBatch<unknown>, from: WorkQueue, now: Date): Promise<void> {
+  const at = now.toISOString();
+  const rows = batch.messages.map((m) => {
+    const text = typeof m.body === "string";
+    return { id: m.id, queue: from, contentType: text ? ("text" as const) : ("json" as const), body: text ? (m.body as string) : JSON.stringify(m.body), parkedAt: at };
+  });
+  if (rows.length === 0) return;
+  // One row a statement keeps every insert under D1's 100 bound parameters.
+  const [first, ...rest] = rows.map((r) => db.insert(deadLetters).values(r).onConflictDoNothing());
+  await db.batch([first!, ...rest]);
+  for (const r of rows) log("error", "message dead-lettered", { queue: r.queue, message_id: r.id, summary: summarize(r.body) });
+  batch.ackAll();
+}
+
+/** What a parked message is about, without its contents: the account or run it belongs to. */
+export function summarize(body: string): Record<string, string> {
+  const header = body.split("\n", 1)[0] ?? "";
+  try {
+    const parsed = JSON.parse(header) as Record<string, unknown>;
+    const out: Record<string, string> = {};
+    for (const key of ["kind", "account_id", "source", "run_id", "import_id"]) if (typeof parsed[key] === "string") out[key] = parsed[key] as string;
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/** Newest first, `limit` at a time; `before` is the parked_at of the last row seen. */
+export async function listDeadLetters(db: Database, limit: number, before?: string): Promise<DeadLetter[]> {
+  return db
+    .select()
+    .from(deadLetters)
+    .where(before ? lt(deadLetters.parkedAt, before) : undefined)
+    .orderBy(desc(deadLetters.parkedAt), desc(deadLetters.id))
+    .limit(limit)
+    .all();
+}
+
+/**
+ * Sends a parked message back to the queue it failed on, as it was. Safe to repeat: storing events
+ * and processing chunks are idempotent, so a replay never duplicates a row.
+ */
+export async function replayDeadLetter(db: Database, producer: (queue: WorkQueue) => Queue, id: string, now: Date): Promise<DeadLetter | null> {
+  const row = await db.select().from(deadLetters).where(eq(deadLetters.id, id)).get();
+  if (!row) return null;
+  const queue = producer(row.queue as WorkQueue);
+  await queue.send(row.contentType === "text" ? row.body : JSON.parse(row.body), { contentType: row.contentType });
+  const replayedAt = now.toISOString();
+  await db
+    .update(deadLetters)
+    .set({ replayedAt, replays: row.replays + 1 })
+    .where(and(eq(deadLetters.id, id), eq(deadLetters.replays, row.replays)));
+  return { ...row, replayedAt, replays: row.replays + 1 };
+}
