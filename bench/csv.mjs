@@ -1,7 +1,7 @@
 // File imports (issue: file imports): a generated 1,000,000-row CSV uploaded (multipart), launched
 // and processed end to end on the local service, next to this machine's raw floor in the same run:
 // papaparse parsing the same file plus SQLite inserting its rows, in one Node process.
-import { createReadStream, createWriteStream, readFileSync, readdirSync, statSync } from "node:fs";
+import { createReadStream, createWriteStream, readdirSync, readFileSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { DatabaseSync } from "node:sqlite";
 import Papa from "papaparse";
@@ -32,7 +32,9 @@ async function generate() {
 async function floor() {
   const db = new DatabaseSync(":memory:");
   // The service's own schema (every migration, in order), so the floor keeps the same table and indexes.
-  for (const f of readdirSync("migrations").filter((f) => f.endsWith(".sql")).sort()) {
+  for (const f of readdirSync("migrations")
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
     for (const stmt of readFileSync(`migrations/${f}`, "utf8").split("--> statement-breakpoint")) db.exec(stmt);
   }
   const insert = db.prepare(`INSERT INTO events (account_num, event_uuid, event, customer_id, email, device_id, cookie, product_ids,
@@ -47,8 +49,18 @@ async function floor() {
       step: ({ data }) => {
         if (n++ === 0 || data.length < 6) return;
         const ts = Date.parse(data[3]);
-        insert.run(1, crypto.randomUUID(), data[0], data[1], data[2], JSON.stringify(data[4].split("|")), new Date(ts).toISOString(), ts,
-          JSON.stringify({ amount: Number(data[5]) }), "2025-06-01T00:00:00Z");
+        insert.run(
+          1,
+          crypto.randomUUID(),
+          data[0],
+          data[1],
+          data[2],
+          JSON.stringify(data[4].split("|")),
+          new Date(ts).toISOString(),
+          ts,
+          JSON.stringify({ amount: Number(data[5]) }),
+          "2025-06-01T00:00:00Z",
+        );
         if (n % 20_000 === 0) {
           db.exec("COMMIT");
           db.exec("BEGIN");
@@ -114,7 +126,9 @@ export async function benchCsv(service) {
     if (run.processing?.status !== "processed" || run.rows.processed !== ROWS) throw new Error(`import did not finish cleanly: ${JSON.stringify(run)}`);
     clearInterval(sampler);
     const rowsPerS = ROWS / seconds;
-    console.log(`csv import: ${ROWS.toLocaleString("en-US")} rows from launch to processed in ${seconds.toFixed(1)} s = ${Math.round(rowsPerS)} rows/s; workerd RSS ${baseline.toFixed(0)} → peak ${peak.toFixed(0)} MB`);
+    console.log(
+      `csv import: ${ROWS.toLocaleString("en-US")} rows from launch to processed in ${seconds.toFixed(1)} s = ${Math.round(rowsPerS)} rows/s; workerd RSS ${baseline.toFixed(0)} → peak ${peak.toFixed(0)} MB`,
+    );
     const f = await floor();
     console.log(`csv floor (papaparse + SQLite in one Node process): ${Math.round(f.perSecond)} rows/s (${f.seconds.toFixed(1)} s)`);
     return {

@@ -111,7 +111,9 @@ export async function benchEventStorage(service) {
   const eventAuth = basic(acct.event_api_key);
 
   const stored = await storedPhase(service, acct, Number(process.env.BENCH_STORED_CALLS ?? 100));
-  console.log(`stored: ${stored.accepted} events accepted and readable in ${stored.seconds.toFixed(2)} s (all accepted after ${stored.acceptedAfter.toFixed(2)} s, the last-sent customer readable after ${stored.lastReadableAfter.toFixed(2)} s) = ${Math.round(stored.perSecond)} events/s`);
+  console.log(
+    `stored: ${stored.accepted} events accepted and readable in ${stored.seconds.toFixed(2)} s (all accepted after ${stored.acceptedAfter.toFixed(2)} s, the last-sent customer readable after ${stored.lastReadableAfter.toFixed(2)} s) = ${Math.round(stored.perSecond)} events/s`,
+  );
 
   // Bulk acceptance never follows a request flood (run.mjs runs those on another service): under
   // wrangler dev every request leaves memory behind in its workerd processes (a one-line Worker
@@ -127,7 +129,9 @@ export async function benchEventStorage(service) {
   });
   if (bulk.non2xx > 0) throw new Error(`${bulk.non2xx} bulk calls failed`);
   const bulkEventsPerS = bulk.requests.average * 1000;
-  console.log(`POST /api/v1/bulkevents (1,000 events a call): ${bulk.requests.average.toFixed(1)} calls/s = ${Math.round(bulkEventsPerS)} events/s accepted, p99 ${bulk.latency.p99} ms`);
+  console.log(
+    `POST /api/v1/bulkevents (1,000 events a call): ${bulk.requests.average.toFixed(1)} calls/s = ${Math.round(bulkEventsPerS)} events/s accepted, p99 ${bulk.latency.p99} ms`,
+  );
 
   const drained = await drain(service, acct);
   console.log(`bulk backlog stored ${drained.toFixed(1)} s after the bulk phase`);

@@ -4,9 +4,9 @@
 import "../scripts/ensure-dev-vars.mjs";
 import { benchCsv } from "./csv.mjs";
 import { benchEventRoutes, benchEventStorage } from "./events.mjs";
+import { startService } from "./lib/service.mjs";
 import { benchS3 } from "./s3.mjs";
 import { benchSnowflake } from "./snowflake.mjs";
-import { startService } from "./lib/service.mjs";
 
 const part = (name) => !process.env.BENCH_ONLY || process.env.BENCH_ONLY === name;
 const figures = {};

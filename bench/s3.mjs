@@ -47,7 +47,15 @@ export async function benchS3(service) {
     const acct = await createAccount(service, "bench-s3");
     const taskId = await launchedTask(service, acct.user_api_key, {
       name: "s3 bench",
-      source: { type: "s3", bucket: "bench", region: "us-east-1", endpoint, prefix: "objects/", access_key_id: creds.accessKeyId, secret_access_key: creds.secretAccessKey },
+      source: {
+        type: "s3",
+        bucket: "bench",
+        region: "us-east-1",
+        endpoint,
+        prefix: "objects/",
+        access_key_id: creds.accessKeyId,
+        secret_access_key: creds.secretAccessKey,
+      },
       schedule: { frequency: "daily" },
     });
     await runNow(service, acct.user_api_key, taskId);

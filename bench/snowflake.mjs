@@ -9,7 +9,12 @@ import { createAccount } from "./lib/service.mjs";
 /** The Worker's own client and decoder, bundled for Node, so the floor does the very same decoding. */
 async function workerCode() {
   await build({
-    stdin: { contents: 'export { snowflakeClient } from "./src/imports/sources/snowflake/client"; export { decoderFor } from "./src/imports/sources/snowflake/decode";', resolveDir: ".", loader: "ts" },
+    stdin: {
+      contents:
+        'export { snowflakeClient } from "./src/imports/sources/snowflake/client"; export { decoderFor } from "./src/imports/sources/snowflake/decode";',
+      resolveDir: ".",
+      loader: "ts",
+    },
     bundle: true,
     format: "esm",
     platform: "node",
@@ -34,8 +39,17 @@ export async function benchSnowflake(service) {
       { name: "TIMESTAMP", type: "timestamp_ntz" },
       { name: "PROPS", type: "variant" },
     ];
-    const rows = Array.from({ length: ROWS }, (_, i) => [`sf-${i % 10_000}`, "purchase", `${(i % 10_000) / 100}`, `${1_700_000_000 + i}.000000000`, `{"n": ${i}}`]);
-    const reg = await fetch(`${endpoint}/_test/dataset`, { method: "POST", body: JSON.stringify({ name: "bench", rowType, rows, partitionSize: Math.ceil(ROWS / PARTITIONS) }) });
+    const rows = Array.from({ length: ROWS }, (_, i) => [
+      `sf-${i % 10_000}`,
+      "purchase",
+      `${(i % 10_000) / 100}`,
+      `${1_700_000_000 + i}.000000000`,
+      `{"n": ${i}}`,
+    ]);
+    const reg = await fetch(`${endpoint}/_test/dataset`, {
+      method: "POST",
+      body: JSON.stringify({ name: "bench", rowType, rows, partitionSize: Math.ceil(ROWS / PARTITIONS) }),
+    });
     if (!reg.ok) throw new Error("dataset registration failed");
     const cfg = { account: "testacct", user: "loader", private_key: server.pem, warehouse: "WH", database: "DB", schema: "PUBLIC", endpoint };
 
@@ -67,7 +81,8 @@ export async function benchSnowflake(service) {
     await runNow(service, acct.user_api_key, taskId);
     const run = await waitForRun(service, acct.user_api_key, taskId, ended);
     const seconds = (performance.now() - start) / 1000;
-    if (run.processing?.status !== "processed" || run.rows.processed !== ROWS) throw new Error(`snowflake import did not finish cleanly: ${JSON.stringify(run)}`);
+    if (run.processing?.status !== "processed" || run.rows.processed !== ROWS)
+      throw new Error(`snowflake import did not finish cleanly: ${JSON.stringify(run)}`);
     const rowsPerS = ROWS / seconds;
     const floorRowsPerS = ROWS / floorSeconds;
     console.log(

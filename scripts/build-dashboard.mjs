@@ -6,7 +6,7 @@
 // wrangler.toml, watching public/); `npm test` runs it with --check, which fails if the committed
 // file is stale.
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { extname, join, relative } from "node:path";
 
 const ROOT = "public";
@@ -19,7 +19,10 @@ const TYPES = {
   ".json": "application/json",
 };
 
-const walk = (dir) => readdirSync(dir).sort().flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
+const walk = (dir) =>
+  readdirSync(dir)
+    .sort()
+    .flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
 const entries = walk(ROOT).map((file) => {
   const type = TYPES[extname(file)];
   if (!type) throw new Error(`${file}: no content type for ${extname(file) || "files without an extension"}; add one to scripts/build-dashboard.mjs`);

@@ -2,7 +2,7 @@
 // `sql` templates (values become bound parameters), or constant strings given to D1's prepare()
 // with `?` parameters. This fails on the ways user input could end up inside SQL text:
 // sql.raw(), and a prepare() whose text is a template with ${…} or a concatenation.
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 const files = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : f.endsWith(".ts") ? [join(dir, f)] : []));

@@ -21,7 +21,13 @@ const json = async (res) => {
   if (!res.ok) throw new Error(`${res.status} ${JSON.stringify(body)}`);
   return body;
 };
-const acct = await json(await fetch(`${base}/admin/accounts`, { method: "POST", headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" }, body: JSON.stringify({ name: "s3-demo" }) }));
+const acct = await json(
+  await fetch(`${base}/admin/accounts`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+    body: JSON.stringify({ name: "s3-demo" }),
+  }),
+);
 const auth = { authorization: `Bearer ${acct.user_api_key}`, "content-type": "application/json" };
 const task = await json(
   await fetch(`${base}/api/v1/imports`, {
@@ -29,7 +35,16 @@ const task = await json(
     headers: auth,
     body: JSON.stringify({
       name: "S3 demo",
-      source: { type: "s3", bucket, region: "auto", endpoint, prefix: "demo/", pattern: "**/*.csv", access_key_id: creds.accessKeyId, secret_access_key: creds.secretAccessKey },
+      source: {
+        type: "s3",
+        bucket,
+        region: "auto",
+        endpoint,
+        prefix: "demo/",
+        pattern: "**/*.csv",
+        access_key_id: creds.accessKeyId,
+        secret_access_key: creds.secretAccessKey,
+      },
       schedule: { frequency: "daily" },
       mapping: { amount: { field: "amount", type: "decimal" } },
     }),

@@ -40,7 +40,15 @@ export function compareStored(accepted, stored) {
     const sent = accepted.get(e.event_uuid);
     return sent && (e.customer_id !== sent.customer_id || e.attributes?.n !== sent.n || e.attributes?.note !== sent.note);
   });
-  return { accepted: accepted.size, stored: stored.length, distinct: byUuid.size, duplicates, missing: missing.length, extra: extra.length, altered: altered.length };
+  return {
+    accepted: accepted.size,
+    stored: stored.length,
+    distinct: byUuid.size,
+    duplicates,
+    missing: missing.length,
+    extra: extra.length,
+    altered: altered.length,
+  };
 }
 
 /** Distinct-uuid counts of imported events: stored rows and distinct uuids. */

@@ -44,7 +44,12 @@ export function client(base, rec) {
       const started = performance.now();
       let res;
       try {
-        res = await fetch(`${base}${path}`, { method, headers: h, body: json !== undefined ? JSON.stringify(json) : body, signal: AbortSignal.timeout(120_000) });
+        res = await fetch(`${base}${path}`, {
+          method,
+          headers: h,
+          body: json !== undefined ? JSON.stringify(json) : body,
+          signal: AbortSignal.timeout(120_000),
+        });
       } catch (err) {
         rec.counts.network_errors++;
         if (attempt >= 3) throw err;

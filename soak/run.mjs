@@ -19,8 +19,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import S3rver from "@20minutes/s3rver";
 import { AwsClient } from "aws4fetch";
-import { startSnowflakeServer } from "../test/support/snowflake-server.ts";
 import { startService } from "../bench/lib/service.mjs";
+import { startSnowflakeServer } from "../test/support/snowflake-server.ts";
 import { chaosProxy } from "./chaos-proxy.mjs";
 import { allRuns, compareStored, countDistinct, ended, replayDeadLetters, storedEvents } from "./checks.mjs";
 import { client, recorder } from "./client.mjs";
@@ -32,12 +32,19 @@ const DRAIN_MINUTES = 5;
 const STUCK_AFTER_SECONDS = 15;
 const SOURCE_TIMEOUT_SECONDS = 2;
 const FAULTS = process.env.SOAK_FAULTS ?? "events_batch=0.2,chunk_after_commit=0.15,tick_after_run_created=0.25";
-const FAULT_POINTS = Object.entries(rates(FAULTS)).filter(([, r]) => r > 0).map(([p]) => p);
+const FAULT_POINTS = Object.entries(rates(FAULTS))
+  .filter(([, r]) => r > 0)
+  .map(([p]) => p);
 const CHAOS = { error: 0.1, stall: 0.05, drop: 0.05, ...rates(process.env.SOAK_CHAOS) };
 const SF_ROWS = 3_000;
 
 function rates(spec = "") {
-  return Object.fromEntries(spec.split(",").filter(Boolean).map((p) => [p.split("=")[0].trim(), Number(p.split("=")[1])]));
+  return Object.fromEntries(
+    spec
+      .split(",")
+      .filter(Boolean)
+      .map((p) => [p.split("=")[0].trim(), Number(p.split("=")[1])]),
+  );
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const say = (line) => console.log(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -74,10 +81,14 @@ const service = await startService({
   stateDir: "soak/.out/state",
   config: ARMED_CONFIG,
   args: [
-    "--var", `EEI_FAULTS:${FAULTS}`,
-    "--var", `STUCK_AFTER_SECONDS:${STUCK_AFTER_SECONDS}`,
-    "--var", `SOURCE_TIMEOUT_SECONDS:${SOURCE_TIMEOUT_SECONDS}`,
-    "--var", "IMPORT_CHUNK_ROWS:200",
+    "--var",
+    `EEI_FAULTS:${FAULTS}`,
+    "--var",
+    `STUCK_AFTER_SECONDS:${STUCK_AFTER_SECONDS}`,
+    "--var",
+    `SOURCE_TIMEOUT_SECONDS:${SOURCE_TIMEOUT_SECONDS}`,
+    "--var",
+    "IMPORT_CHUNK_ROWS:200",
   ],
   onOutput(line) {
     serviceLog.write(`${line}\n`);
@@ -114,7 +125,11 @@ function check(name, ok, detail) {
 try {
   // ---- two accounts, each with an S3 task and a Snowflake task ----
   const dataset = {
-    rowType: [{ name: "CUSTOMER_ID", type: "text" }, { name: "EMAIL", type: "text" }, { name: "N", type: "fixed" }],
+    rowType: [
+      { name: "CUSTOMER_ID", type: "text" },
+      { name: "EMAIL", type: "text" },
+      { name: "N", type: "fixed" },
+    ],
     rows: Array.from({ length: SF_ROWS }, (_, i) => [`sf-${i}`, i % 50 === 3 ? "broken-address" : `sf${i}@example.com`, String(i)]),
     partitionSize: 1_000,
   };
@@ -129,7 +144,15 @@ try {
       key: account.user_api_key,
       json: {
         name: "soak s3",
-        source: { type: "s3", bucket: "soak", region: "us-east-1", endpoint: `http://127.0.0.1:${s3Chaos.port}`, prefix: `soak/`, access_key_id: "S3RVER", secret_access_key: "S3RVER" },
+        source: {
+          type: "s3",
+          bucket: "soak",
+          region: "us-east-1",
+          endpoint: `http://127.0.0.1:${s3Chaos.port}`,
+          prefix: `soak/`,
+          access_key_id: "S3RVER",
+          secret_access_key: "S3RVER",
+        },
         schedule: { frequency: "hourly" },
         default_event: "soak_s3",
       },
@@ -138,7 +161,17 @@ try {
       key: account.user_api_key,
       json: {
         name: "soak snowflake",
-        source: { type: "snowflake", account: "testacct", user: "loader", private_key: snowflake.pem, warehouse: "WH", database: "DB", schema: "PUBLIC", query: "select * from soak", endpoint: `http://127.0.0.1:${sfChaos.port}` },
+        source: {
+          type: "snowflake",
+          account: "testacct",
+          user: "loader",
+          private_key: snowflake.pem,
+          warehouse: "WH",
+          database: "DB",
+          schema: "PUBLIC",
+          query: "select * from soak",
+          endpoint: `http://127.0.0.1:${sfChaos.port}`,
+        },
         schedule: { frequency: "hourly" },
         default_event: "soak_sf",
       },
@@ -155,7 +188,13 @@ try {
   // ---- traffic, for MINUTES ----
   const tickLoop = ticks(ctx, service.base);
   const started = Date.now();
-  const progress = setInterval(() => say(`${rec.counts.requests} requests, ${accounts.reduce((s, a) => s + a.accepted.size, 0)} events accepted, faults ${JSON.stringify(Object.fromEntries(injected))}`), 30_000);
+  const progress = setInterval(
+    () =>
+      say(
+        `${rec.counts.requests} requests, ${accounts.reduce((s, a) => s + a.accepted.size, 0)} events accepted, faults ${JSON.stringify(Object.fromEntries(injected))}`,
+      ),
+    30_000,
+  );
   const generators = accounts.flatMap((a, i) => [
     singles(ctx, a),
     singles(ctx, a),
@@ -174,7 +213,12 @@ try {
   s3Chaos.enabled = false;
   sfChaos.enabled = false;
   const drainDeadline = Date.now() + DRAIN_MINUTES * 60_000;
-  const pending = new Set(accounts.flatMap((a) => [[a, a.s3TaskId], [a, a.sfTaskId]]));
+  const pending = new Set(
+    accounts.flatMap((a) => [
+      [a, a.s3TaskId],
+      [a, a.sfTaskId],
+    ]),
+  );
   let runs = [];
   let replayed = 0;
   for (;;) {
@@ -208,24 +252,52 @@ try {
   console.log("");
   for (const a of accounts) {
     const c = compareStored(a.accepted, await storedEvents(call, a, "soak_api"));
-    check(`${a.name}: API events accepted = stored, none doubled or altered`, c.missing === 0 && c.extra === 0 && c.duplicates === 0 && c.altered === 0 && c.stored === c.accepted, JSON.stringify(c));
+    check(
+      `${a.name}: API events accepted = stored, none doubled or altered`,
+      c.missing === 0 && c.extra === 0 && c.duplicates === 0 && c.altered === 0 && c.stored === c.accepted,
+      JSON.stringify(c),
+    );
   }
-  check("invalid events and items were all refused with a 4xx, valid ones all accepted", ledger.wrong.length === 0, ledger.wrong.length ? ledger.wrong.slice(0, 5).join("; ") : `${ledger.rejected} refused, ${ledger.resent} re-sends`);
-  check("the API never answered 5xx", rec.counts.server_errors === 0, rec.counts.server_errors ? rec.serverErrors.join(" | ") : `${rec.counts.requests} requests`);
+  check(
+    "invalid events and items were all refused with a 4xx, valid ones all accepted",
+    ledger.wrong.length === 0,
+    ledger.wrong.length ? ledger.wrong.slice(0, 5).join("; ") : `${ledger.rejected} refused, ${ledger.resent} re-sends`,
+  );
+  check(
+    "the API never answered 5xx",
+    rec.counts.server_errors === 0,
+    rec.counts.server_errors ? rec.serverErrors.join(" | ") : `${rec.counts.requests} requests`,
+  );
 
   const open = runs.filter((r) => !ended(r));
-  check("every run started ended in a terminal status", open.length === 0, `${runs.length} started, ${runs.length - open.length} ended${open.length ? `; open: ${open.map((r) => `${r.id} fetch=${r.fetch.status} processing=${r.processing.status}`).join(", ")}` : ""}`);
+  check(
+    "every run started ended in a terminal status",
+    open.length === 0,
+    `${runs.length} started, ${runs.length - open.length} ended${open.length ? `; open: ${open.map((r) => `${r.id} fetch=${r.fetch.status} processing=${r.processing.status}`).join(", ")}` : ""}`,
+  );
   const unbalanced = runs.filter((r) => r.processing.status === "processed" && r.rows.total !== r.rows.processed + r.rows.errored);
-  check("every processed run: rows total = processed + errored", unbalanced.length === 0, `${runs.filter((r) => r.processing.status === "processed").length} processed runs`);
+  check(
+    "every processed run: rows total = processed + errored",
+    unbalanced.length === 0,
+    `${runs.filter((r) => r.processing.status === "processed").length} processed runs`,
+  );
   const failedRuns = runs.filter((r) => r.fetch.status === "failed" || r.processing.status === "failed");
   const unexplained = failedRuns.filter((r) => !(r.fetch.error || r.processing.error));
-  check("every failed run says why", unexplained.length === 0, failedRuns.length ? `${failedRuns.length} failed: ${[...new Set(failedRuns.map((r) => r.fetch.error ?? r.processing.error))].slice(0, 4).join(" | ")}` : "no run failed");
+  check(
+    "every failed run says why",
+    unexplained.length === 0,
+    failedRuns.length
+      ? `${failedRuns.length} failed: ${[...new Set(failedRuns.map((r) => r.fetch.error ?? r.processing.error))].slice(0, 4).join(" | ")}`
+      : "no run failed",
+  );
 
   const wrongCounts = [];
   for (const u of ledger.uploads) {
     const taskRuns = runs.filter((r) => r.task_id === u.taskId);
-    const ok = taskRuns.length === 1 && taskRuns[0].processing.status === "processed" && taskRuns[0].rows.total === u.rows && taskRuns[0].rows.errored === u.invalid;
-    if (!ok) wrongCounts.push({ task: u.taskId, expected: u, runs: taskRuns.map((r) => ({ fetch: r.fetch.status, processing: r.processing.status, rows: r.rows })) });
+    const ok =
+      taskRuns.length === 1 && taskRuns[0].processing.status === "processed" && taskRuns[0].rows.total === u.rows && taskRuns[0].rows.errored === u.invalid;
+    if (!ok)
+      wrongCounts.push({ task: u.taskId, expected: u, runs: taskRuns.map((r) => ({ fetch: r.fetch.status, processing: r.processing.status, rows: r.rows })) });
   }
   check(
     "every uploaded file: one run, processed, rows in file = total, invalid rows = errored",
@@ -235,7 +307,11 @@ try {
   const uploadEvents = (await Promise.all(accounts.map((a) => storedEvents(call, a, "soak_upload")))).flat();
   const expectedUpload = ledger.uploads.reduce((s, u) => s + u.rows - u.invalid, 0);
   const up = countDistinct(uploadEvents);
-  check("uploaded rows stored once each", up.stored === expectedUpload && up.distinct === up.stored, `${up.stored} stored (${up.distinct} distinct) of ${expectedUpload} valid rows`);
+  check(
+    "uploaded rows stored once each",
+    up.stored === expectedUpload && up.distinct === up.stored,
+    `${up.stored} stored (${up.distinct} distinct) of ${expectedUpload} valid rows`,
+  );
 
   const s3Expected = ledger.s3.rows - ledger.s3.invalid;
   for (const a of accounts) {
@@ -253,23 +329,41 @@ try {
     const sfRuns = runs.filter((r) => r.task_id === a.sfTaskId && r.processing.status === "processed");
     const sfEvents = countDistinct(await storedEvents(call, a, "soak_sf"));
     const badRuns = sfRuns.filter((r) => r.rows.total !== SF_ROWS || r.rows.errored !== sfInvalid);
-    check(`${a.name}: Snowflake runs read all ${SF_ROWS} rows, and each valid row is stored once`, sfRuns.length > 0 && badRuns.length === 0 && sfEvents.stored === SF_ROWS - sfInvalid && sfEvents.distinct === sfEvents.stored, `${sfRuns.length} processed runs, ${sfEvents.stored} stored (${sfEvents.distinct} distinct) of ${SF_ROWS - sfInvalid}`);
+    check(
+      `${a.name}: Snowflake runs read all ${SF_ROWS} rows, and each valid row is stored once`,
+      sfRuns.length > 0 && badRuns.length === 0 && sfEvents.stored === SF_ROWS - sfInvalid && sfEvents.distinct === sfEvents.stored,
+      `${sfRuns.length} processed runs, ${sfEvents.stored} stored (${sfEvents.distinct} distinct) of ${SF_ROWS - sfInvalid}`,
+    );
   }
 
   const dead = (await call("read back", "GET", "/admin/dead-letters?limit=100", { admin: service.adminToken })).json?.dead_letters ?? [];
   const unreplayed = dead.filter((d) => d.replays === 0).length;
-  check("every dead-lettered message was replayed (and stored above)", unreplayed === 0, `${dead.filter((d) => d.queue === "eei-events").length} events messages and ${dead.filter((d) => d.queue !== "eei-events").length} import jobs parked; ${replayed} replayed`);
+  check(
+    "every dead-lettered message was replayed (and stored above)",
+    unreplayed === 0,
+    `${dead.filter((d) => d.queue === "eei-events").length} events messages and ${dead.filter((d) => d.queue !== "eei-events").length} import jobs parked; ${replayed} replayed`,
+  );
 
   const faults = Object.fromEntries(injected);
-  check("every fault point fired", FAULT_POINTS.every((p) => (injected.get(p) ?? 0) > 0), JSON.stringify(faults));
-  check("the S3 and Snowflake fronts misbehaved", s3Chaos.stats.errors + s3Chaos.stats.stalls + s3Chaos.stats.drops > 0 && sfChaos.stats.errors + sfChaos.stats.stalls + sfChaos.stats.drops > 0, `S3 ${JSON.stringify(s3Chaos.stats)}, Snowflake ${JSON.stringify(sfChaos.stats)}`);
+  check(
+    "every fault point fired",
+    FAULT_POINTS.every((p) => (injected.get(p) ?? 0) > 0),
+    JSON.stringify(faults),
+  );
+  check(
+    "the S3 and Snowflake fronts misbehaved",
+    s3Chaos.stats.errors + s3Chaos.stats.stalls + s3Chaos.stats.drops > 0 && sfChaos.stats.errors + sfChaos.stats.stalls + sfChaos.stats.drops > 0,
+    `S3 ${JSON.stringify(s3Chaos.stats)}, Snowflake ${JSON.stringify(sfChaos.stats)}`,
+  );
 
   console.log("");
   for (const label of ["single event", "bulk call", "upload", "manage"]) {
     const s = rec.summary(label);
     if (s.calls) console.log(`latency ${label.padEnd(13)} ${String(s.calls).padStart(6)} calls  p50 ${s.p50_ms} ms  p99 ${s.p99_ms} ms  peak ${s.peak_ms} ms`);
   }
-  console.log(`traffic ${trafficSeconds.toFixed(0)} s, ${rec.counts.requests} requests, ${rec.counts.rate_limited} rate-limited, ${rec.counts.network_errors} network retries`);
+  console.log(
+    `traffic ${trafficSeconds.toFixed(0)} s, ${rec.counts.requests} requests, ${rec.counts.rate_limited} rate-limited, ${rec.counts.network_errors} network retries`,
+  );
 } catch (err) {
   check("the soak ran to the end", false, String(err?.stack ?? err));
 } finally {

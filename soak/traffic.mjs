@@ -81,11 +81,13 @@ export async function bulks(ctx, account) {
     }
     const rejected = new Set((res.json?.errors ?? []).map((e) => e.index));
     items.forEach((item, i) => {
-      if (Boolean(item.invalid) !== rejected.has(i)) ledger.wrong.push(`bulk item ${i} (${item.invalid ? "invalid" : "valid"}) was ${rejected.has(i) ? "rejected" : "accepted"}`);
+      if (Boolean(item.invalid) !== rejected.has(i))
+        ledger.wrong.push(`bulk item ${i} (${item.invalid ? "invalid" : "valid"}) was ${rejected.has(i) ? "rejected" : "accepted"}`);
       else if (!item.invalid) accept(account, item.event);
       else ledger.rejected++;
     });
-    if (res.status === 422 && res.json?.accepted !== items.length - rejected.size) ledger.wrong.push(`a bulk 422 said accepted=${res.json?.accepted}, expected ${items.length - rejected.size}`);
+    if (res.status === 422 && res.json?.accepted !== items.length - rejected.size)
+      ledger.wrong.push(`a bulk 422 said accepted=${res.json?.accepted}, expected ${items.length - rejected.size}`);
     await sleep(100);
   }
 }
@@ -110,12 +112,19 @@ export async function uploads(ctx, account) {
     const rows = 300 + Math.floor(Math.random() * 1200);
     const prefix = `up${k}-${randomUUID().slice(0, 8)}`;
     const { text, invalid } = csvFile(prefix, rows);
-    const task = await call("manage", "POST", "/api/v1/imports", { key: account.user_api_key, json: { name: `soak upload ${k}`, source: { type: "upload" }, default_event: "soak_upload" } });
+    const task = await call("manage", "POST", "/api/v1/imports", {
+      key: account.user_api_key,
+      json: { name: `soak upload ${k}`, source: { type: "upload" }, default_event: "soak_upload" },
+    });
     if (task.status !== 201) {
       ledger.wrong.push(`creating an upload task got ${task.status}`);
       continue;
     }
-    const put = await call("upload", "PUT", `/api/v1/imports/${task.json.id}/file?name=soak-${k}.csv`, { key: account.user_api_key, body: text, headers: { "content-type": "text/csv" } });
+    const put = await call("upload", "PUT", `/api/v1/imports/${task.json.id}/file?name=soak-${k}.csv`, {
+      key: account.user_api_key,
+      body: text,
+      headers: { "content-type": "text/csv" },
+    });
     const launch = await call("manage", "POST", `/api/v1/imports/${task.json.id}/launch`, { key: account.user_api_key });
     if (put.status !== 200 || launch.status !== 200) {
       ledger.wrong.push(`upload ${put.status}, launch ${launch.status}`);

@@ -27,12 +27,30 @@ export async function startService({ stateDir = "bench/.out/state", config = "wr
   // call) to SQLite, work with no counterpart in a deployed Worker. Measured with `npm run bench`:
   // event/trivial 0.634 with it, 0.745 without; bulk 74,200 vs 83,400 events/s.
   const env = { X_LOCAL_OBSERVABILITY: "false", ...process.env, WRANGLER_SEND_METRICS: "false" };
-  const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--config", config, "--persist-to", stateDir], { env, encoding: "utf8" });
+  const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--config", config, "--persist-to", stateDir], {
+    env,
+    encoding: "utf8",
+  });
   if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stderr}`);
   const port = await freePort();
   const child = spawn(
     "wrangler",
-    ["dev", "--config", config, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, ...(process.env.BENCH_CHUNK_ROWS ? ["--var", `IMPORT_CHUNK_ROWS:${process.env.BENCH_CHUNK_ROWS}`] : []), ...args, "--show-interactive-dev-session=false", "--log-level", process.env.BENCH_VERBOSE || onOutput ? "info" : "warn"],
+    [
+      "dev",
+      "--config",
+      config,
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--persist-to",
+      stateDir,
+      ...(process.env.BENCH_CHUNK_ROWS ? ["--var", `IMPORT_CHUNK_ROWS:${process.env.BENCH_CHUNK_ROWS}`] : []),
+      ...args,
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      process.env.BENCH_VERBOSE || onOutput ? "info" : "warn",
+    ],
     { env, stdio: ["ignore", process.env.BENCH_VERBOSE ? "inherit" : onOutput ? "pipe" : "ignore", "pipe"], detached: true },
   );
   let stderr = "";
@@ -98,7 +116,11 @@ export function workerdRssMb(rootPid) {
   let grew = true;
   while (grew) {
     grew = false;
-    for (const r of rows) if (descendants.has(r.ppid) && !descendants.has(r.pid)) descendants.add(r.pid), (grew = true);
+    for (const r of rows)
+      if (descendants.has(r.ppid) && !descendants.has(r.pid)) {
+        descendants.add(r.pid);
+        grew = true;
+      }
   }
   return rows.filter((r) => descendants.has(r.pid) && r.comm.includes("workerd")).reduce((s, r) => s + r.rss, 0) / 1024;
 }

@@ -53,7 +53,9 @@ function signIn(message = "") {
       render();
     } catch (err) {
       main.querySelector("#signin-error").textContent =
-        err instanceof ApiError && (err.status === 401 || err.status === 403) ? "That key was not accepted; use the account's user API key." : String(err.message ?? err);
+        err instanceof ApiError && (err.status === 401 || err.status === 403)
+          ? "That key was not accepted; use the account's user API key."
+          : String(err.message ?? err);
     }
   });
 }

@@ -1,6 +1,5 @@
 // Small view helpers: escaping, times in the viewer's zone (UTC on hover), status words.
-export const esc = (v) =>
-  String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+export const esc = (v) => String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
 export function time(iso) {
   if (!iso) return "—";
@@ -9,8 +8,15 @@ export function time(iso) {
 }
 
 const WORDS = {
-  draft: "Draft", launched: "Launched", paused: "Paused", completed: "Completed",
-  fetching: "Fetching", fetched: "Fetched", failed: "Failed", processing: "Processing", processed: "Processed",
+  draft: "Draft",
+  launched: "Launched",
+  paused: "Paused",
+  completed: "Completed",
+  fetching: "Fetching",
+  fetched: "Fetched",
+  failed: "Failed",
+  processing: "Processing",
+  processed: "Processed",
 };
 /** A status as a word with an icon-free badge: colour only repeats what the text says. */
 export const status = (s) => (s ? `<span class="badge badge-${esc(s)}">${esc(WORDS[s] ?? s)}</span>` : "—");

@@ -18,11 +18,7 @@ interface Entry {
 
 const cache = new Map<string, Entry>();
 
-export async function cachedKeyOwner(
-  credential: string,
-  load: () => Promise<KeyOwner | null>,
-  now = Date.now(),
-): Promise<KeyOwner | null> {
+export async function cachedKeyOwner(credential: string, load: () => Promise<KeyOwner | null>, now = Date.now()): Promise<KeyOwner | null> {
   const hit = cache.get(credential);
   if (hit && hit.expires > now) return hit.owner;
   const owner = await load();

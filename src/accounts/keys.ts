@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
-import { randomToken, sha256Hex } from "../lib/crypto";
 import type { Database } from "../db/client";
 import { accounts, apiKeys } from "../db/schema";
+import { randomToken, sha256Hex } from "../lib/crypto";
 
 export type KeyKind = "event" | "user";
 export interface KeyOwner {

@@ -147,7 +147,9 @@ export const runFiles = sqliteTable(
     fileIndex: integer().notNull(),
     name: text().notNull(),
     /** "csv" (uploads, S3) or "ndjson" (decoded Snowflake partitions: one JSON object a line). */
-    kind: text({ enum: ["csv", "ndjson"] }).notNull().default("csv"),
+    kind: text({ enum: ["csv", "ndjson"] })
+      .notNull()
+      .default("csv"),
     r2Key: text().notNull(),
     bytes: integer().notNull(),
     /** Stable identity of the file's content (task + etag); imported rows' event_uuids derive from it. */

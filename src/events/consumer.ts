@@ -1,9 +1,9 @@
+import { faultFires, InjectedFault } from "eei-faults";
 import type { Database } from "../db/client";
-import { type DecodedEvents, decodeEventsMessage } from "./ingest/queue-message";
-import { insertEventRows } from "./store/store";
-import { InjectedFault, faultFires } from "eei-faults";
 import { log } from "../lib/log";
 import { backoffSeconds } from "../lib/retry";
+import { type DecodedEvents, decodeEventsMessage } from "./ingest/queue-message";
+import { insertEventRows } from "./store/store";
 
 /**
  * Stores the events of a queue batch. The happy path is one D1 batch for every message; if that
@@ -28,11 +28,17 @@ export async function consumeEvents(db: Database, env: Env, batch: MessageBatch<
   if (ready.length === 0) return;
   if (faultFires(env, "events_batch")) {
     // Soak only: store half the batch, then die before acking anything.
-    await insertEventRows(db, ready.slice(0, Math.ceil(ready.length / 2)).map((r) => r.events));
+    await insertEventRows(
+      db,
+      ready.slice(0, Math.ceil(ready.length / 2)).map((r) => r.events),
+    );
     throw new InjectedFault("events_batch");
   }
   try {
-    await insertEventRows(db, ready.map((r) => r.events));
+    await insertEventRows(
+      db,
+      ready.map((r) => r.events),
+    );
     // One call for the usual case; message by message when some were sent back to be retried.
     if (ready.length === messages.length) batch.ackAll();
     else for (const r of ready) r.message.ack();

@@ -1,10 +1,10 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { log, withRequestId } from "../lib/log";
+import { PROBLEM_CONTENT_TYPE, Problem, problemBody } from "../lib/problem";
 import type { AppEnv } from "./app-env";
 import { DASHBOARD_PATHS, serveDashboardFile } from "./dashboard/serve";
 import { renderDocs } from "./docs";
-import { PROBLEM_CONTENT_TYPE, Problem, problemBody } from "../lib/problem";
 import { accountRoutes } from "./routes/accounts";
 import { deadLetterRoutes } from "./routes/dead-letters";
 import { eventReadRoutes } from "./routes/events";

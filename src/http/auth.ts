@@ -1,11 +1,11 @@
 import { createMiddleware } from "hono/factory";
 import { cachedKeyOwner } from "../accounts/key-cache";
 import { findKeyOwner, type KeyKind } from "../accounts/keys";
-import { sha256Hex, timingSafeEqualText } from "../lib/crypto";
 import { database } from "../db/client";
 import { adminToken } from "../env";
-import type { AppEnv } from "./app-env";
+import { sha256Hex, timingSafeEqualText } from "../lib/crypto";
 import { Problem } from "../lib/problem";
+import type { AppEnv } from "./app-env";
 
 /** The key from `Authorization: Basic base64(KEY:)` or `Authorization: Bearer KEY`. */
 export function presentedKey(header: string | undefined): string | null {

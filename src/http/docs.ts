@@ -10,9 +10,7 @@ type Json = Record<string, unknown>;
 export function renderDocs(doc: Json) {
   const info = doc.info as Json;
   const paths = (doc.paths ?? {}) as Record<string, Record<string, Json>>;
-  const ops = Object.entries(paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, op]) => ({ path, method: method.toUpperCase(), op })),
-  );
+  const ops = Object.entries(paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method: method.toUpperCase(), op })));
   return html`<!doctype html>
 <html lang="en">
 <head>

@@ -7,11 +7,7 @@ import type { AppEnv } from "./app-env";
  * the handlers (jsonBody / queryParams) with the very schemas named in `config`, so the document
  * and the checks can't drift, and every failure takes the one problem+json path.
  */
-export function route(
-  app: OpenAPIHono<AppEnv>,
-  config: RouteConfig,
-  ...handlers: [...MiddlewareHandler<AppEnv>[], Handler<AppEnv>]
-): void {
+export function route(app: OpenAPIHono<AppEnv>, config: RouteConfig, ...handlers: [...MiddlewareHandler<AppEnv>[], Handler<AppEnv>]): void {
   app.openAPIRegistry.registerPath(config);
   const path = config.path.replaceAll(/\{(\w+)\}/g, ":$1");
   app.on(config.method.toUpperCase(), path, ...(handlers as [Handler<AppEnv>]));

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { log } from "../lib/log";
-import type { AppEnv } from "./app-env";
 import { Problem } from "../lib/problem";
+import type { AppEnv } from "./app-env";
 
 /**
  * Per-account limit on the ingest endpoints, with Workers' rate-limiting binding (INGEST_LIMITER

@@ -1,7 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import { fieldErrors } from "../events/contract/normalize";
-import { readJsonBody } from "./body";
 import { Problem } from "../lib/problem";
+import { readJsonBody } from "./body";
 
 const DEFAULT_BODY_LIMIT = 1_048_576;
 

@@ -15,7 +15,13 @@ export async function parkDeadLetters(db: Database, batch: MessageBatch<unknown>
   const at = now.toISOString();
   const rows = batch.messages.map((m) => {
     const text = typeof m.body === "string";
-    return { id: m.id, queue: from, contentType: text ? ("text" as const) : ("json" as const), body: text ? (m.body as string) : JSON.stringify(m.body), parkedAt: at };
+    return {
+      id: m.id,
+      queue: from,
+      contentType: text ? ("text" as const) : ("json" as const),
+      body: text ? (m.body as string) : JSON.stringify(m.body),
+      parkedAt: at,
+    };
   });
   if (rows.length === 0) return;
   // One row a statement keeps every insert under D1's 100 bound parameters.

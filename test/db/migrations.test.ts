@@ -37,7 +37,11 @@ describe("migration 0006 (events stored under the account's number)", () => {
     ]);
     // The idempotency key now reads (account_num, event_uuid).
     await expect(
-      db.prepare("INSERT INTO events (account_num, event_uuid, event, product_ids, timestamp, ts_ms, attributes, source, received_at) VALUES (2, 'u-1', 'e', '[]', 't', 1, '{}', 'api', 'r')").run(),
+      db
+        .prepare(
+          "INSERT INTO events (account_num, event_uuid, event, product_ids, timestamp, ts_ms, attributes, source, received_at) VALUES (2, 'u-1', 'e', '[]', 't', 1, '{}', 'api', 'r')",
+        )
+        .run(),
     ).rejects.toThrow(/UNIQUE/);
   });
 });

@@ -17,7 +17,15 @@ before(async () => {
   acct = await createAccount(service, "e2e");
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 });
 after(async () => {
@@ -70,7 +78,11 @@ test("a user signs in, creates an upload import, uploads, launches and downloads
   assert.deepEqual(await row.locator("td").nth(3).textContent(), "3");
   assert.deepEqual(await row.locator("td").nth(4).textContent(), "2");
   assert.deepEqual(await row.locator("td").nth(5).textContent(), "1");
-  await page.locator("#task-status").filter({ hasText: "Completed" }).waitFor({ timeout: 10_000 }).catch(() => page.reload());
+  await page
+    .locator("#task-status")
+    .filter({ hasText: "Completed" })
+    .waitFor({ timeout: 10_000 })
+    .catch(() => page.reload());
 
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download error report" }).click()]);
   const report = readFileSync(await download.path(), "utf8");
@@ -88,7 +100,12 @@ test("a recurring task is paused and relaunched from its page; the list reads at
   const created = await fetch(`${service.base}/api/v1/imports`, {
     method: "POST",
     headers: auth,
-    body: JSON.stringify({ name: "Nightly S3", source: { type: "s3", bucket: "b", region: "us-east-1", endpoint: "http://127.0.0.1:9", access_key_id: "k", secret_access_key: "s" }, schedule: { frequency: "daily", start_at: "2030-01-01T00:00:00Z" }, default_event: "nightly" }),
+    body: JSON.stringify({
+      name: "Nightly S3",
+      source: { type: "s3", bucket: "b", region: "us-east-1", endpoint: "http://127.0.0.1:9", access_key_id: "k", secret_access_key: "s" },
+      schedule: { frequency: "daily", start_at: "2030-01-01T00:00:00Z" },
+      default_event: "nightly",
+    }),
   }).then((r) => r.json());
   await fetch(`${service.base}/api/v1/imports/${created.id}/launch`, { method: "POST", headers: auth });
 

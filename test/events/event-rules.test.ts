@@ -75,7 +75,10 @@ describe("POST /api/v1/event rejects every broken rule of §3.1 with 422", () =>
     const res = await call("/api/v1/event", { method: "POST", key: acct.event_api_key, json: body });
     expect(res.status, res.text).toBe(422);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
-    expect(res.json.errors.map((e: { field: string }) => e.field), res.text).toContain(field);
+    expect(
+      res.json.errors.map((e: { field: string }) => e.field),
+      res.text,
+    ).toContain(field);
     for (const e of res.json.errors) expect(e.message.length).toBeGreaterThan(5);
   });
 
@@ -131,7 +134,12 @@ describe("attribute nesting", () => {
     const res = await call("/api/v1/bulkevents", {
       method: "POST",
       key: own.event_api_key,
-      json: { events: [{ event: "ok", customer_id: "c1" }, { event: "deep", customer_id: "c1", x: nested(100) }] },
+      json: {
+        events: [
+          { event: "ok", customer_id: "c1" },
+          { event: "deep", customer_id: "c1", x: nested(100) },
+        ],
+      },
     });
     expect(res.status, res.text).toBe(422);
     expect(res.json.accepted).toBe(1);

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type Account, createAccount, deliver } from "../support/client";
 import { backoffSeconds } from "../../src/lib/retry";
+import { type Account, createAccount, deliver } from "../support/client";
 import { eventsMessage } from "../support/messages";
 
 // This file breaks the events table on purpose; storage is isolated per test file, so no other file sees it.
@@ -20,7 +20,10 @@ describe("the events queue consumer", () => {
   });
 
   it("acks a batch whose messages are all stored with one ackAll", async () => {
-    const result = await deliver([eventsMessage(acct.account_id, [{ event: "ok", customer_id: "c2" }]), eventsMessage(acct.account_id, [{ event: "ok", customer_id: "c3" }])]);
+    const result = await deliver([
+      eventsMessage(acct.account_id, [{ event: "ok", customer_id: "c2" }]),
+      eventsMessage(acct.account_id, [{ event: "ok", customer_id: "c3" }]),
+    ]);
     expect(result.ackAll).toBe(true);
     expect(result.retryMessages).toHaveLength(0);
   });

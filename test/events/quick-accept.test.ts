@@ -15,16 +15,45 @@ const eventArb = fc.oneof(
   fc.constantFrom("", "a.b", "add to cart", "tab\tname", "nbsp\u00a0name", "123", "1.5", "1e5", "-.5", "e".repeat(64), "e".repeat(65), "é☃"),
   fc.constantFrom(7, null, true),
 );
-const identifierArb = fc.oneof(absent, fc.constantFrom(null, "", "c-1", "x".repeat(1024), "x".repeat(1025), 42, 1.5, -3, {}, ["a"]), fc.string({ maxLength: 6 }));
-const emailArb = fc.oneof(absent, fc.constantFrom(null, "", "ann@example.com", "ann.example.com", "a b@c.de", `${"a".repeat(52)}@example.com`, `${"a".repeat(53)}@example.com`, 5));
+const identifierArb = fc.oneof(
+  absent,
+  fc.constantFrom(null, "", "c-1", "x".repeat(1024), "x".repeat(1025), 42, 1.5, -3, {}, ["a"]),
+  fc.string({ maxLength: 6 }),
+);
+const emailArb = fc.oneof(
+  absent,
+  fc.constantFrom(null, "", "ann@example.com", "ann.example.com", "a b@c.de", `${"a".repeat(52)}@example.com`, `${"a".repeat(53)}@example.com`, 5),
+);
 const productIdsArb = fc.oneof(
   absent,
-  fc.constantFrom(null, [], "a,b", " , ", "", ["a", ""], [1, 2], Array.from({ length: 100 }, (_, i) => `p${i}`), Array.from({ length: 101 }, (_, i) => `p${i}`)),
+  fc.constantFrom(
+    null,
+    [],
+    "a,b",
+    " , ",
+    "",
+    ["a", ""],
+    [1, 2],
+    Array.from({ length: 100 }, (_, i) => `p${i}`),
+    Array.from({ length: 101 }, (_, i) => `p${i}`),
+  ),
   fc.array(fc.string({ maxLength: 4 }), { maxLength: 4 }),
 );
 const timestampArb = fc.oneof(
   absent,
-  fc.constantFrom(null, "2016-02-02T04:19:42Z", "2016-04-12T17:27:20.123456+05:30", "2016-02-29T00:00:00Z", "2015-02-29T00:00:00Z", "2016-04-12T17:27:20", "2016-04-12", 1454386782, "", hours(23), hours(25)),
+  fc.constantFrom(
+    null,
+    "2016-02-02T04:19:42Z",
+    "2016-04-12T17:27:20.123456+05:30",
+    "2016-02-29T00:00:00Z",
+    "2015-02-29T00:00:00Z",
+    "2016-04-12T17:27:20",
+    "2016-04-12",
+    1454386782,
+    "",
+    hours(23),
+    hours(25),
+  ),
   fc.date({ min: new Date("1970-01-01"), max: new Date("2100-01-01"), noInvalidDate: true }).map((d) => d.toISOString()),
 );
 const uuidArb = fc.oneof(absent, fc.constantFrom(null, "not-a-uuid", 5, "0B7F8F4E-3C1D-4C8E-9A55-5C2B3A0D9E11"), fc.uuid());
@@ -35,7 +64,16 @@ const attributesArb = fc.dictionary(
 );
 
 const eventLike = fc
-  .record({ event: eventArb, customer_id: identifierArb, email: emailArb, device_id: identifierArb, cookie: identifierArb, product_ids: productIdsArb, timestamp: timestampArb, event_uuid: uuidArb })
+  .record({
+    event: eventArb,
+    customer_id: identifierArb,
+    email: emailArb,
+    device_id: identifierArb,
+    cookie: identifierArb,
+    product_ids: productIdsArb,
+    timestamp: timestampArb,
+    event_uuid: uuidArb,
+  })
   .chain((known) => attributesArb.map((attributes) => ({ known, attributes })))
   .map(({ known, attributes }) => {
     const raw: Record<string, unknown> = {};
@@ -67,7 +105,10 @@ describe("quickAccept", () => {
   });
 
   it.each<[string, Record<string, unknown>]>([
-    ["the usual event", { event: "purchase", customer_id: "c-1", email: "ann@example.com", product_ids: ["a"], timestamp: "2016-02-02T04:19:42Z", amount: 9.5 }],
+    [
+      "the usual event",
+      { event: "purchase", customer_id: "c-1", email: "ann@example.com", product_ids: ["a"], timestamp: "2016-02-02T04:19:42Z", amount: 9.5 },
+    ],
     ["an event with only a cookie", { event: "page_view", cookie: "ck" }],
   ])("takes %s without the schema", (_, raw) => {
     expect(quickAccept(raw)).toBe(raw);

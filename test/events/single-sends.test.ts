@@ -25,14 +25,19 @@ function rowsByAccount(bodies: string[]): Record<string, unknown[]> {
   for (const body of bodies) {
     const decoded = decodeEventsMessage(body);
     if (!decoded.ok) throw new Error(decoded.reason);
-    (out[decoded.value.header.account_id] ??= []).push(...(JSON.parse(decoded.value.rows) as unknown[]));
+    const rows = out[decoded.value.header.account_id] ?? [];
+    out[decoded.value.header.account_id] = rows;
+    rows.push(...(JSON.parse(decoded.value.rows) as unknown[]));
   }
   return out;
 }
 
 const settled = async (p: Promise<unknown>) => {
   let state = "pending";
-  p.then(() => (state = "ok"), () => (state = "failed"));
+  p.then(
+    () => (state = "ok"),
+    () => (state = "failed"),
+  );
   await new Promise((r) => setTimeout(r, 10));
   return state;
 };
@@ -42,11 +47,7 @@ describe("shared sends for single events", () => {
     const { queue, sends } = heldQueue();
     const first = sendSingleEvent(queue, "acct-a", '["e1"]');
     expect(sends).toHaveLength(1);
-    const waiting = [
-      sendSingleEvent(queue, "acct-a", '["e2"]'),
-      sendSingleEvent(queue, "acct-b", '["e3"]'),
-      sendSingleEvent(queue, "acct-a", '["e4"]'),
-    ];
+    const waiting = [sendSingleEvent(queue, "acct-a", '["e2"]'), sendSingleEvent(queue, "acct-b", '["e3"]'), sendSingleEvent(queue, "acct-a", '["e4"]')];
     expect(sends).toHaveLength(1);
     expect(rowsByAccount(sends[0]!.bodies)).toEqual({ "acct-a": [["e1"]] });
 

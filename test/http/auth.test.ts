@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, type Account, call, createAccount, deliver } from "../support/client";
+import { type Account, ADMIN_TOKEN, call, createAccount, deliver } from "../support/client";
 import { eventsMessage } from "../support/messages";
 
 let a: Account;

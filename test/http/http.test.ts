@@ -111,13 +111,7 @@ describe("OpenAPI", () => {
       Object.keys(m).map((verb) => `${verb.toUpperCase()} ${p}`),
     );
     expect(ops).toEqual(
-      expect.arrayContaining([
-        "POST /admin/accounts",
-        "POST /api/v1/event",
-        "POST /api/v1/bulkevents",
-        "GET /api/v1/events",
-        "GET /api/v1/event/debug",
-      ]),
+      expect.arrayContaining(["POST /admin/accounts", "POST /api/v1/event", "POST /api/v1/bulkevents", "GET /api/v1/events", "GET /api/v1/event/debug"]),
     );
     const eventSchema = res.json.components.schemas.EventInput;
     expect(eventSchema.properties.event.maxLength).toBe(64);

@@ -8,7 +8,11 @@ describe("per-account ingest rate limit", () => {
     const busy = await createAccount("busy");
     const calm = await createAccount("calm");
     const send = (key: string, path = "/api/v1/event") =>
-      call(path, { method: "POST", key, json: path.endsWith("bulkevents") ? { events: [{ event: "tick", customer_id: "c" }] } : { event: "tick", customer_id: "c" } });
+      call(path, {
+        method: "POST",
+        key,
+        json: path.endsWith("bulkevents") ? { events: [{ event: "tick", customer_id: "c" }] } : { event: "tick", customer_id: "c" },
+      });
     let accepted = 0;
     for (let round = 0; round < 6; round++) {
       const results = await Promise.all(Array.from({ length: 50 }, () => send(busy.event_api_key)));
@@ -24,7 +28,9 @@ describe("per-account ingest rate limit", () => {
     }
     // Refused means refused: an event sent past the limit is not stored.
     const uuid = crypto.randomUUID();
-    expect((await call("/api/v1/event", { method: "POST", key: busy.event_api_key, json: { event: "late", customer_id: "c", event_uuid: uuid } })).status).toBe(429);
+    expect((await call("/api/v1/event", { method: "POST", key: busy.event_api_key, json: { event: "late", customer_id: "c", event_uuid: uuid } })).status).toBe(
+      429,
+    );
     await new Promise((r) => setTimeout(r, 1500));
     expect(await env.DB.prepare("SELECT count(*) AS n FROM events WHERE event_uuid = ?").bind(uuid).first("n")).toBe(0);
     expect((await send(calm.event_api_key)).status).toBe(200);

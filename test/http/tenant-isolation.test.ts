@@ -27,7 +27,11 @@ beforeAll(async () => {
 async function routesWithIds(): Promise<[string, string][]> {
   const doc = (await call("/openapi.json")).json as { paths: Record<string, Record<string, unknown>> };
   return Object.entries(doc.paths).flatMap(([path, ops]) =>
-    path.startsWith("/api/") && path.includes("{") ? Object.keys(ops).filter((m) => ["get", "post", "put", "patch", "delete"].includes(m)).map((m) => [m.toUpperCase(), path] as [string, string]) : [],
+    path.startsWith("/api/") && path.includes("{")
+      ? Object.keys(ops)
+          .filter((m) => ["get", "post", "put", "patch", "delete"].includes(m))
+          .map((m) => [m.toUpperCase(), path] as [string, string])
+      : [],
   );
 }
 

@@ -1,9 +1,9 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import worker from "../../src/index";
 import { chunkJob } from "../../src/imports/jobs";
+import worker from "../../src/index";
 import { type Account, call, createAccount } from "../support/client";
-import { importFile, launch, runs, settledRun, tick, upload, createUploadTask } from "../support/imports";
+import { createUploadTask, importFile, launch, runs, settledRun, tick, upload } from "../support/imports";
 
 let acct: Account;
 beforeAll(async () => {
@@ -16,8 +16,7 @@ async function deliverChunk(job: ReturnType<typeof chunkJob>) {
   await worker.queue(batch, env);
   return getQueueResult(batch, ctx);
 }
-const count = async (runId: string) =>
-  (await env.DB.prepare("SELECT count(*) AS n FROM events WHERE run_id = ?").bind(runId).first<{ n: number }>())!.n;
+const count = async (runId: string) => (await env.DB.prepare("SELECT count(*) AS n FROM events WHERE run_id = ?").bind(runId).first<{ n: number }>())!.n;
 
 const csv = (tag: string) => ["event,customer_id,n", ...Array.from({ length: 9 }, (_, i) => `view,${tag},${i}`), "bad.name,x,9"].join("\n");
 
@@ -37,7 +36,9 @@ describe("at-least-once chunk delivery", () => {
     // Rewind the run as if its chunks had never been recorded, then replay the first chunk.
     await env.DB.batch([
       env.DB.prepare("DELETE FROM run_chunks WHERE run_id = ?").bind(run.id),
-      env.DB.prepare("UPDATE run_files SET next_offset = 0, next_line = 1, next_row = 0, done = 0, header = NULL, gzip = NULL, encoding = NULL, newline = NULL WHERE run_id = ?").bind(run.id),
+      env.DB.prepare(
+        "UPDATE run_files SET next_offset = 0, next_line = 1, next_row = 0, done = 0, header = NULL, gzip = NULL, encoding = NULL, newline = NULL WHERE run_id = ?",
+      ).bind(run.id),
       env.DB.prepare("UPDATE runs SET processing_status = 'processing', rows_total = 0, rows_processed = 0, rows_errored = 0 WHERE id = ?").bind(run.id),
     ]);
     await deliverChunk(chunkJob(run.id, 0, 0, 1, 0));

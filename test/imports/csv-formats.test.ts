@@ -120,7 +120,9 @@ describe("encodings, delimiters and line breaks", () => {
 
   it("keeps columns named __proto__ and constructor as attributes", async () => {
     const tag = crypto.randomUUID();
-    const { run } = await importFile(acct, `event,customer_id,__proto__,constructor,n\nview,${tag},p,c,7\n`, { mapping: { n: { field: "__proto__x", type: "integer" } } });
+    const { run } = await importFile(acct, `event,customer_id,__proto__,constructor,n\nview,${tag},p,c,7\n`, {
+      mapping: { n: { field: "__proto__x", type: "integer" } },
+    });
     expect(run.rows, JSON.stringify(run)).toEqual({ total: 1, processed: 1, errored: 0 });
     const [e] = await eventsOf(tag);
     expect(Object.hasOwn(e.attributes, "__proto__")).toBe(true);

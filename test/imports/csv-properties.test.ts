@@ -97,15 +97,30 @@ describe("hostile input never crashes or sticks", () => {
     );
     expect(routes.length).toBeGreaterThanOrEqual(10);
     const auth = (path: string) =>
-      path.startsWith("/admin/") ? { headers: { authorization: "Bearer test-admin-token-0123456789" } } : { key: /\/(event|bulkevents)$/.test(path) ? owner.event_api_key : owner.user_api_key };
-    const body = fc.oneof(fc.uint8Array({ maxLength: 120 }), fc.jsonValue({ maxDepth: 3 }).map((v) => new TextEncoder().encode(JSON.stringify(v))));
+      path.startsWith("/admin/")
+        ? { headers: { authorization: "Bearer test-admin-token-0123456789" } }
+        : { key: /\/(event|bulkevents)$/.test(path) ? owner.event_api_key : owner.user_api_key };
+    const body = fc.oneof(
+      fc.uint8Array({ maxLength: 120 }),
+      fc.jsonValue({ maxDepth: 3 }).map((v) => new TextEncoder().encode(JSON.stringify(v))),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...routes), body, fc.constantFrom("application/json", "text/csv", "application/octet-stream"), async (route, bytes, type) => {
-        const a = auth(route.path);
-        const res = await call(route.path, { method: route.method, ...a, body: bytes, headers: { ...("headers" in a ? a.headers : {}), "content-type": type } });
-        expect(res.status, `${route.method} ${route.path}: ${res.text}`).toBeLessThan(500);
-        if (res.status >= 400) expect(res.headers.get("content-type")).toBe("application/problem+json");
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...routes),
+        body,
+        fc.constantFrom("application/json", "text/csv", "application/octet-stream"),
+        async (route, bytes, type) => {
+          const a = auth(route.path);
+          const res = await call(route.path, {
+            method: route.method,
+            ...a,
+            body: bytes,
+            headers: { ...("headers" in a ? a.headers : {}), "content-type": type },
+          });
+          expect(res.status, `${route.method} ${route.path}: ${res.text}`).toBeLessThan(500);
+          if (res.status >= 400) expect(res.headers.get("content-type")).toBe("application/problem+json");
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -144,11 +159,22 @@ describe("a valid event survives validate → queue → store unchanged", () => 
           const sent = { ...attributes, event, customer_id: tag, ...(email ? { email } : {}), product_ids: products, timestamp: when.toISOString() };
           const res = await call("/api/v1/event", { method: "POST", key: acct.event_api_key, json: sent });
           expect(res.status, res.text).toBe(200);
-          const stored = await waitFor(async () => {
-            const r = await call(`/api/v1/events?customer_id=${encodeURIComponent(tag)}`, { key: acct.user_api_key });
-            return r.json.events[0];
-          }, "the event to be stored", 5_000);
-          expect(stored).toMatchObject({ event, customer_id: tag, email: email ?? null, product_ids: products, timestamp: when.toISOString(), attributes: JSON.parse(JSON.stringify(attributes)) });
+          const stored = await waitFor(
+            async () => {
+              const r = await call(`/api/v1/events?customer_id=${encodeURIComponent(tag)}`, { key: acct.user_api_key });
+              return r.json.events[0];
+            },
+            "the event to be stored",
+            5_000,
+          );
+          expect(stored).toMatchObject({
+            event,
+            customer_id: tag,
+            email: email ?? null,
+            product_ids: products,
+            timestamp: when.toISOString(),
+            attributes: JSON.parse(JSON.stringify(attributes)),
+          });
         },
       ),
       { numRuns: 15, endOnFailure: true },

@@ -47,7 +47,10 @@ describe("readRecords", () => {
     const le = new Uint8Array(s.length * 2);
     for (let i = 0; i < s.length; i++) le[i * 2] = s.charCodeAt(i) & 0xff;
     const first = await readRecords(pieces(le, 3), { offset: 0, line: 1 }, { label: "utf-16le", newline: "\r\n", delimiter: "," }, 2, 1e6);
-    expect(first.records.map((r) => r.cells)).toEqual([["a", "b"], ["1", "é"]]);
+    expect(first.records.map((r) => r.cells)).toEqual([
+      ["a", "b"],
+      ["1", "é"],
+    ]);
     expect(first.next.offset).toBe("a,b\r\n1,é\r\n".length * 2);
   });
 });

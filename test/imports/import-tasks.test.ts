@@ -68,7 +68,11 @@ describe("creating and reading tasks", () => {
     ["an unknown source type", { name: "x", source: { type: "ftp" } }, "source"],
     ["an S3 source without its secret", { name: "x", source: { ...s3Source, secret_access_key: undefined } }, "source.secret_access_key"],
     ["a recurring upload task", { name: "x", source: { type: "upload" }, schedule: { frequency: "daily" } }, "schedule.frequency"],
-    ["end_at before start_at", { name: "x", source: s3Source, schedule: { frequency: "daily", start_at: "2026-02-01T00:00:00Z", end_at: "2026-01-01T00:00:00Z" } }, "schedule.end_at"],
+    [
+      "end_at before start_at",
+      { name: "x", source: s3Source, schedule: { frequency: "daily", start_at: "2026-02-01T00:00:00Z", end_at: "2026-01-01T00:00:00Z" } },
+      "schedule.end_at",
+    ],
     ["a two-character delimiter", { name: "x", source: { type: "upload" }, format: { delimiter: ";;" } }, "format.delimiter"],
     ["an unknown encoding", { name: "x", source: { type: "upload" }, format: { encoding: "ebcdic" } }, "format.encoding"],
     ["an unknown attribute type", { name: "x", source: { type: "upload" }, mapping: { Amount: { field: "amount", type: "money" } } }, "mapping.Amount"],
@@ -80,7 +84,13 @@ describe("creating and reading tasks", () => {
   });
 
   it("accepts named and single-character delimiters", async () => {
-    for (const [given, stored] of [["tab", "\t"], ["\t", "\t"], ["pipe", "|"], ["semicolon", ";"], ["^", "^"]]) {
+    for (const [given, stored] of [
+      ["tab", "\t"],
+      ["\t", "\t"],
+      ["pipe", "|"],
+      ["semicolon", ";"],
+      ["^", "^"],
+    ]) {
       const res = await api("/imports", { method: "POST", json: { name: "d", source: { type: "upload" }, format: { delimiter: given } } });
       expect(res.status, res.text).toBe(201);
       expect(res.json.format.delimiter).toBe(stored);

@@ -33,7 +33,15 @@ async function s3Task(source: Record<string, unknown>, who = acct) {
       method: "POST",
       json: {
         name: "s3 import",
-        source: { type: "s3", bucket: "events", region: "us-east-1", endpoint: direct(), access_key_id: CREDS.accessKeyId, secret_access_key: CREDS.secretAccessKey, ...source },
+        source: {
+          type: "s3",
+          bucket: "events",
+          region: "us-east-1",
+          endpoint: direct(),
+          access_key_id: CREDS.accessKeyId,
+          secret_access_key: CREDS.secretAccessKey,
+          ...source,
+        },
         schedule: { frequency: "daily" },
         default_event: "s3_event",
       },
@@ -52,10 +60,8 @@ async function runNow(taskId: string, who = acct) {
   return settledRun(who, taskId, 30_000);
 }
 
-const csv = (tag: string, n: number, start = 0) =>
-  `customer_id,n\n${Array.from({ length: n }, (_, i) => `${tag},${start + i}`).join("\n")}\n`;
-const countFor = async (tag: string) =>
-  (await env.DB.prepare("SELECT count(*) AS n FROM events WHERE customer_id = ?").bind(tag).first<{ n: number }>())!.n;
+const csv = (tag: string, n: number, start = 0) => `customer_id,n\n${Array.from({ length: n }, (_, i) => `${tag},${start + i}`).join("\n")}\n`;
+const countFor = async (tag: string) => (await env.DB.prepare("SELECT count(*) AS n FROM events WHERE customer_id = ?").bind(tag).first<{ n: number }>())!.n;
 
 describe("S3 imports against a signature-checking S3 server", () => {
   it("imports every object over several listing pages and fetch jobs, keeping only keys that match the pattern", async () => {
@@ -127,7 +133,10 @@ describe("S3 imports against a signature-checking S3 server", () => {
     expect(await countFor(tag)).toBe(400);
   });
 
-  it.each([["breaks off", "break-once"], ["goes silent", "stall-once"]])("retries a listing whose answer %s half-way", async (_name, fault) => {
+  it.each([
+    ["breaks off", "break-once"],
+    ["goes silent", "stall-once"],
+  ])("retries a listing whose answer %s half-way", async (_name, fault) => {
     const tag = crypto.randomUUID();
     await put(`list-${fault}-${tag}/a.csv`, csv(tag, 3));
     const run = await runNow(await s3Task({ prefix: `list-${fault}-${tag}/`, endpoint: faulty() }));

@@ -16,7 +16,9 @@ const HOUR = 3_600_000;
 async function tick(when: Date) {
   await tickOnce(when);
   await waitFor(async () => {
-    const active = await env.DB.prepare("SELECT count(*) AS n FROM runs WHERE account_id = ? AND (fetch_status = 'fetching' OR processing_status = 'processing')")
+    const active = await env.DB.prepare(
+      "SELECT count(*) AS n FROM runs WHERE account_id = ? AND (fetch_status = 'fetching' OR processing_status = 'processing')",
+    )
       .bind(acct.account_id)
       .first<{ n: number }>();
     return active?.n === 0 ? true : undefined;
@@ -123,12 +125,17 @@ describe("stuck work", () => {
       env.DB.prepare(
         "INSERT INTO runs (id, account_id, task_id, created_at, fetch_status, fetch_started_at, processing_status, processing_started_at, progress_at) VALUES (?, ?, ?, ?, 'fetched', ?, 'processing', ?, ?)",
       ).bind(runId, acct.account_id, res.json.id, old, old, old, old),
-      env.DB.prepare("INSERT INTO run_files (run_id, file_index, name, r2_key, bytes, identity, done) VALUES (?, 0, 'gone.csv', 'nowhere', 10, 'x', ?)").bind(runId, fileDone ? 1 : 0),
+      env.DB.prepare("INSERT INTO run_files (run_id, file_index, name, r2_key, bytes, identity, done) VALUES (?, 0, 'gone.csv', 'nowhere', 10, 'x', ?)").bind(
+        runId,
+        fileDone ? 1 : 0,
+      ),
     ]);
     return { taskId: res.json.id as string, runId };
   }
   const status = (runId: string) =>
-    env.DB.prepare("SELECT resumes, processing_status, processing_error FROM runs WHERE id = ?").bind(runId).first<{ resumes: number; processing_status: string; processing_error: string | null }>();
+    env.DB.prepare("SELECT resumes, processing_status, processing_error FROM runs WHERE id = ?")
+      .bind(runId)
+      .first<{ resumes: number; processing_status: string; processing_error: string | null }>();
 
   it("re-queues a stuck run's unfinished file from its checkpoint", async () => {
     const { runId } = await stuckRun(false);
@@ -147,7 +154,9 @@ describe("stuck work", () => {
     await upload(acct, task.id, "customer_id,event\nc-1,signup\nc-2,signup\n");
     const runId = crypto.randomUUID();
     // What a tick leaves behind when its invocation dies right after creating the run.
-    await env.DB.prepare("INSERT INTO runs (id, account_id, task_id, created_at, fetch_status, fetch_started_at, progress_at) VALUES (?, ?, ?, ?, 'fetching', ?, ?)")
+    await env.DB.prepare(
+      "INSERT INTO runs (id, account_id, task_id, created_at, fetch_status, fetch_started_at, progress_at) VALUES (?, ?, ?, ?, 'fetching', ?, ?)",
+    )
       .bind(runId, acct.account_id, task.id, old, old, old)
       .run();
     await tickOnce(new Date(Date.parse(old) + 11 * 60_000));
@@ -161,7 +170,9 @@ describe("stuck work", () => {
   it("fails a fetch that is still stuck after three resumes, saying so", async () => {
     const res = await api("/imports", { method: "POST", json: { name: "stuck fetch", source: { type: "upload" } } });
     const runId = crypto.randomUUID();
-    await env.DB.prepare("INSERT INTO runs (id, account_id, task_id, created_at, fetch_status, fetch_started_at, progress_at, resumes) VALUES (?, ?, ?, ?, 'fetching', ?, ?, 3)")
+    await env.DB.prepare(
+      "INSERT INTO runs (id, account_id, task_id, created_at, fetch_status, fetch_started_at, progress_at, resumes) VALUES (?, ?, ?, ?, 'fetching', ?, ?, 3)",
+    )
       .bind(runId, acct.account_id, res.json.id, old, old, old)
       .run();
     await tickOnce(new Date(Date.parse(old) + 11 * 60_000));

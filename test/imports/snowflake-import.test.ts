@@ -83,7 +83,24 @@ describe("Snowflake imports through the SQL API v2", () => {
         { name: "BLOB", type: "binary" },
         { name: "MISSING", type: "text" },
       ],
-      rows: [[tag, "12345678901234567890", "19.90", "1.5", "true", "18262", "82919.500000000", "1616173619.123456789", "1616173619.000000000", "1616173619.000000000 1500", '{\n  "a": 1\n}', '[\n  "x",\n  "y"\n]', "48656c6c6f", null]],
+      rows: [
+        [
+          tag,
+          "12345678901234567890",
+          "19.90",
+          "1.5",
+          "true",
+          "18262",
+          "82919.500000000",
+          "1616173619.123456789",
+          "1616173619.000000000",
+          "1616173619.000000000 1500",
+          '{\n  "a": 1\n}',
+          '[\n  "x",\n  "y"\n]',
+          "48656c6c6f",
+          null,
+        ],
+      ],
     });
     const run = await runNow(await snowflakeTask("select * from typed"));
     expect(run.fetch.status, JSON.stringify(run)).toBe("fetched");
@@ -109,7 +126,10 @@ describe("Snowflake imports through the SQL API v2", () => {
   it("reads every gzip partition, polls 202s, and survives a 429 and a partition 500 without re-running the statement", async () => {
     const tag = crypto.randomUUID();
     await dataset("parted", {
-      rowType: [{ name: "customer_id", type: "text" }, { name: "n", type: "fixed" }],
+      rowType: [
+        { name: "customer_id", type: "text" },
+        { name: "n", type: "fixed" },
+      ],
       rows: Array.from({ length: 25 }, (_, i) => [tag, String(i)]),
       partitionSize: 4,
       faults: { polls: 3, post429: 1, partition500: 1 },
@@ -132,8 +152,12 @@ describe("Snowflake imports through the SQL API v2", () => {
 
   it("imports only rows past the watermark, bound as a parameter, across three runs", async () => {
     const tag = crypto.randomUUID();
-    const row = (i: number) => [tag, String(1_700_000_000 + i * 60) + ".000000000", String(i)];
-    const rowType = [{ name: "customer_id", type: "text" }, { name: "UPDATED_AT", type: "timestamp_ntz" }, { name: "n", type: "fixed" }];
+    const row = (i: number) => [tag, `${1_700_000_000 + i * 60}.000000000`, String(i)];
+    const rowType = [
+      { name: "customer_id", type: "text" },
+      { name: "UPDATED_AT", type: "timestamp_ntz" },
+      { name: "n", type: "fixed" },
+    ];
     await dataset("orders", { rowType, rows: [0, 1, 2].map(row) });
     const taskId = await snowflakeTask("select * from orders", { source: { incremental_column: "updated_at" } });
     expect((await runNow(taskId)).rows.processed).toBe(3);

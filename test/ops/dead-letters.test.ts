@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index";
-import { ADMIN_TOKEN, type Account, call, createAccount } from "../support/client";
+import { type Account, ADMIN_TOKEN, call, createAccount } from "../support/client";
 import { eventsMessage } from "../support/messages";
 import { waitFor } from "../support/wait";
 
@@ -13,14 +13,19 @@ const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 /** A batch on a dead-letter queue, as the platform delivers it after max_retries. */
 async function deadLetter(queue: string, messages: { id: string; body: unknown }[]) {
-  const batch = createMessageBatch(queue, messages.map((m) => ({ ...m, timestamp: new Date(), attempts: 1 })));
+  const batch = createMessageBatch(
+    queue,
+    messages.map((m) => ({ ...m, timestamp: new Date(), attempts: 1 })),
+  );
   const ctx = createExecutionContext();
   await worker.queue(batch, env);
   return getQueueResult(batch, ctx);
 }
 const parked = async () => (await call("/admin/dead-letters", { headers: admin })).json.dead_letters as any[];
 const storedCount = async (customerId: string) =>
-  (await env.DB.prepare("SELECT count(*) AS n FROM events WHERE account_num = (SELECT num FROM accounts WHERE id = ?) AND customer_id = ?").bind(acct.account_id, customerId).first<{ n: number }>())!.n;
+  (await env.DB.prepare("SELECT count(*) AS n FROM events WHERE account_num = (SELECT num FROM accounts WHERE id = ?) AND customer_id = ?")
+    .bind(acct.account_id, customerId)
+    .first<{ n: number }>())!.n;
 
 describe("dead letters", () => {
   it("are parked unchanged, once, even when the dead-letter batch is redelivered", async () => {

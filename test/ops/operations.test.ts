@@ -91,7 +91,16 @@ describe("connector secrets", () => {
         key: acct.user_api_key,
         json: {
           name: "leaky?",
-          source: { type: "snowflake", account: "xy12345", user: "loader", private_key: privateKey, warehouse: "WH", database: "DB", schema: "PUBLIC", query: "select 1" },
+          source: {
+            type: "snowflake",
+            account: "xy12345",
+            user: "loader",
+            private_key: privateKey,
+            warehouse: "WH",
+            database: "DB",
+            schema: "PUBLIC",
+            query: "select 1",
+          },
           schedule: { frequency: "daily" },
         },
       });

@@ -14,7 +14,11 @@ after(async () => {
 });
 
 const send = (key, event) =>
-  fetch(`${service.base}/api/v1/event`, { method: "POST", headers: { authorization: basic(key), "content-type": "application/json" }, body: JSON.stringify(event) });
+  fetch(`${service.base}/api/v1/event`, {
+    method: "POST",
+    headers: { authorization: basic(key), "content-type": "application/json" },
+    body: JSON.stringify(event),
+  });
 
 async function storedUuids(acct, customerId, expected) {
   const deadline = Date.now() + 30_000;
@@ -41,7 +45,10 @@ test("concurrent single events from two accounts are each answered, stored once,
     calls.push(...(await Promise.all(batch)));
   }
   for (const c of calls) assert.equal(c.status, 200, JSON.stringify(c.body));
-  for (const [acct, customer] of [[a, "shared-0"], [b, "shared-1"]]) {
+  for (const [acct, customer] of [
+    [a, "shared-0"],
+    [b, "shared-1"],
+  ]) {
     const mine = calls.filter((c) => c.acct === acct);
     const expected = new Set(mine.map((c) => c.body.event_uuid));
     assert.equal(expected.size, 100, "50 uuids sent twice + 50 server-assigned");

@@ -6,11 +6,11 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+// @ts-expect-error the package ships no types
+import S3rver from "@20minutes/s3rver";
 import type { TestProject } from "vitest/node";
 import { halfThen } from "./half-body";
 import { startSnowflakeServer } from "./snowflake-server";
-// @ts-expect-error the package ships no types
-import S3rver from "@20minutes/s3rver";
 
 declare module "vitest" {
   export interface ProvidedContext {

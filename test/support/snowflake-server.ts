@@ -73,8 +73,19 @@ export function startSnowflakeServer() {
       resultSetMetaData: {
         numRows: st.rows.length,
         format: "jsonv2",
-        partitionInfo: Array.from({ length: partitions }, (_, i) => ({ rowCount: st.rows.slice(i * st.partitionSize, (i + 1) * st.partitionSize).length, uncompressedSize: 1 })),
-        rowType: st.rowType.map((c) => ({ name: c.name, type: c.type.toLowerCase(), scale: c.scale ?? 0, nullable: true, database: "", schema: "", table: "" })),
+        partitionInfo: Array.from({ length: partitions }, (_, i) => ({
+          rowCount: st.rows.slice(i * st.partitionSize, (i + 1) * st.partitionSize).length,
+          uncompressedSize: 1,
+        })),
+        rowType: st.rowType.map((c) => ({
+          name: c.name,
+          type: c.type.toLowerCase(),
+          scale: c.scale ?? 0,
+          nullable: true,
+          database: "",
+          schema: "",
+          table: "",
+        })),
       },
       data: first,
       code: "090001",
@@ -102,7 +113,8 @@ export function startSnowflakeServer() {
       if (!b || typeof b.value !== "string") return { error: [422, "100037", "Bind variable ? not set."] };
       const col = ds.rowType.findIndex((c) => c.name.toLowerCase() === wrapped[2]!.toLowerCase());
       const type = ds.rowType[col]!.type.toLowerCase();
-      const key = (cell: string) => (type.startsWith("timestamp") ? BigInt(cell.split(" ")[0]!.replace(".", "").padEnd(20, "0").slice(0, 19)) : type === "fixed" ? BigInt(cell) : cell);
+      const key = (cell: string) =>
+        type.startsWith("timestamp") ? BigInt(cell.split(" ")[0]!.replace(".", "").padEnd(20, "0").slice(0, 19)) : type === "fixed" ? BigInt(cell) : cell;
       const bound = type.startsWith("timestamp") ? BigInt(b.value.split(" ")[0]!) : type === "fixed" ? BigInt(b.value) : b.value;
       rows = rows.filter((r) => r[col] !== null && key(r[col]!) > bound);
     }
@@ -155,7 +167,12 @@ export function startSnowflakeServer() {
       // The statement ran, but the answer is lost: the client must resubmit with retry=true.
       if (fault(name, "post500AfterExecute")) return json(res, 500, { code: "000603", message: "Internal error." });
       if (st.pollsLeft > 0) {
-        return json(res, 202, { code: "333334", message: "Asynchronous execution in progress.", statementHandle: st.handle, statementStatusUrl: `/api/v2/statements/${st.handle}?requestId=${requestId}` });
+        return json(res, 202, {
+          code: "333334",
+          message: "Asynchronous execution in progress.",
+          statementHandle: st.handle,
+          statementStatusUrl: `/api/v2/statements/${st.handle}?requestId=${requestId}`,
+        });
       }
       return json(res, 200, resultBody(st, requestId));
     }
@@ -167,7 +184,12 @@ export function startSnowflakeServer() {
       const partition = Number(url.searchParams.get("partition") ?? "0");
       if (st.pollsLeft > 0) {
         st.pollsLeft--;
-        return json(res, 202, { code: "333334", message: "Asynchronous execution in progress.", statementHandle: st.handle, statementStatusUrl: `/api/v2/statements/${st.handle}` });
+        return json(res, 202, {
+          code: "333334",
+          message: "Asynchronous execution in progress.",
+          statementHandle: st.handle,
+          statementStatusUrl: `/api/v2/statements/${st.handle}`,
+        });
       }
       if (partition === 0) return json(res, 200, resultBody(st, url.searchParams.get("requestId") ?? ""));
       const partitions = Math.ceil(st.rows.length / st.partitionSize);

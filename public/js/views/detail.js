@@ -11,7 +11,10 @@ export async function detailView(main, _params, id) {
     <h1>${esc(task.name)}</h1>
     <dl class="facts">
       <dt>Status</dt><dd id="task-status">${status(task.status)}</dd>
-      <dt>Source</dt><dd>${esc(task.source.type)}${Object.entries(task.source).filter(([k]) => k !== "type").map(([k, v]) => `<br><span class="muted">${esc(k)}:</span> ${esc(v)}`).join("")}</dd>
+      <dt>Source</dt><dd>${esc(task.source.type)}${Object.entries(task.source)
+        .filter(([k]) => k !== "type")
+        .map(([k, v]) => `<br><span class="muted">${esc(k)}:</span> ${esc(v)}`)
+        .join("")}</dd>
       <dt>Schedule</dt><dd>${esc(task.schedule.frequency)}${task.next_run_at ? `, next ${time(task.next_run_at)}` : ""}</dd>
       <dt>Default event</dt><dd>${esc(task.default_event ?? "—")}</dd>
       <dt>Last Fetch Status</dt><dd>${task.last_fetch ? status(task.last_fetch.status) : "—"}</dd>
@@ -19,28 +22,40 @@ export async function detailView(main, _params, id) {
       <dt>Fetch end time</dt><dd>${time(task.last_fetch?.ended_at)}</dd>
       ${upload ? `<dt>File</dt><dd id="file">${task.file ? `${esc(task.file.name)} (${bytes(task.file.bytes)})` : "none yet"}</dd>` : ""}
     </dl>
-    ${canUpload ? `<section aria-labelledby="up-h"><h2 id="up-h">Upload the file</h2>
+    ${
+      canUpload
+        ? `<section aria-labelledby="up-h"><h2 id="up-h">Upload the file</h2>
       <label for="file-input">CSV file (gzip allowed)</label> <input type="file" id="file-input">
       <button id="upload" type="button">Upload</button> <button id="cancel" type="button" hidden>Cancel</button>
       <div class="progress"><progress id="bar" max="100" value="0" aria-label="Upload progress"></progress> <span id="progress-text" aria-live="polite"></span></div>
-      <p class="error" id="upload-error" role="alert"></p></section>` : ""}
+      <p class="error" id="upload-error" role="alert"></p></section>`
+        : ""
+    }
     <div class="actions">
       ${task.status === "draft" || task.status === "paused" ? `<button id="launch" type="button">Launch</button>` : ""}
       ${task.status === "launched" ? `<button id="pause" type="button">Pause</button>` : ""}
       <p class="error" id="action-error" role="alert"></p>
     </div>
     <h2>Runs</h2>
-    ${runs.length === 0 ? "<p>No runs yet.</p>" : `${chart(runs)}
+    ${
+      runs.length === 0
+        ? "<p>No runs yet.</p>"
+        : `${chart(runs)}
     <div class="scroll"><table id="runs">
       <caption class="visually-hidden">Runs, newest first</caption>
       <thead><tr><th scope="col">Started</th><th scope="col">Fetch</th><th scope="col">Processing</th><th scope="col">Total</th>
         <th scope="col">Processed</th><th scope="col">Errored</th><th scope="col">Error</th><th scope="col">Report</th></tr></thead>
-      <tbody>${runs.map((r) => `<tr>
+      <tbody>${runs
+        .map(
+          (r) => `<tr>
         <td>${time(r.fetch.started_at)}</td><td>${status(r.fetch.status)}</td><td>${status(r.processing.status)}</td>
         <td>${r.rows.total}</td><td>${r.rows.processed}</td><td>${r.rows.errored}</td>
         <td>${esc(r.fetch.error ?? r.processing.error ?? "")}</td>
-        <td>${r.rows.errored > 0 ? `<button type="button" class="link" data-report="${esc(r.id)}">Download error report</button>` : "—"}</td></tr>`).join("")}</tbody>
-    </table></div>`}`;
+        <td>${r.rows.errored > 0 ? `<button type="button" class="link" data-report="${esc(r.id)}">Download error report</button>` : "—"}</td></tr>`,
+        )
+        .join("")}</tbody>
+    </table></div>`
+    }`;
 
   const act = async (action) => {
     try {
@@ -69,15 +84,23 @@ function wireUpload(main, id) {
     const file = main.querySelector("#file-input").files[0];
     const error = main.querySelector("#upload-error");
     error.textContent = "";
-    if (!file) return void (error.textContent = "Choose a file first");
+    if (!file) {
+      error.textContent = "Choose a file first";
+      return;
+    }
     controller = new AbortController();
     cancel.hidden = false;
     try {
-      const out = await uploadFile(id, file, (sent, total) => {
-        const pct = total ? Math.round((sent / total) * 100) : 100;
-        bar.value = pct;
-        text.textContent = `${pct}% (${bytes(sent)} of ${bytes(total)})`;
-      }, controller.signal);
+      const out = await uploadFile(
+        id,
+        file,
+        (sent, total) => {
+          const pct = total ? Math.round((sent / total) * 100) : 100;
+          bar.value = pct;
+          text.textContent = `${pct}% (${bytes(sent)} of ${bytes(total)})`;
+        },
+        controller.signal,
+      );
       main.querySelector("#file").textContent = `${out.name} (${bytes(out.bytes)})`;
       text.textContent = `100% (${bytes(out.bytes)} of ${bytes(out.bytes)}) — uploaded`;
     } catch (err) {

@@ -12,13 +12,17 @@ export async function importsView(main, params) {
       <a href="/api/v1/imports/sample.csv" download>Download Sample CSV</a>
     </div>
     ${event ? `<p><a href="#/imports">Show all imports</a></p>` : ""}
-    ${imports.length === 0 ? "<p>No imports yet.</p>" : `
+    ${
+      imports.length === 0
+        ? "<p>No imports yet.</p>"
+        : `
     <div class="scroll"><table>
       <caption class="visually-hidden">Import tasks, newest first</caption>
       <thead><tr><th scope="col">Name</th><th scope="col">Source</th><th scope="col">Status</th><th scope="col">Last fetch</th>
         <th scope="col">Rows total</th><th scope="col">Processed</th><th scope="col">Errored</th><th scope="col">Updated</th></tr></thead>
       <tbody>${imports.map(row).join("")}</tbody>
-    </table></div>`}`;
+    </table></div>`
+    }`;
   const active = imports.some(
     (t) => t.last_fetch?.status === "fetching" || t.last_run?.processing_status === "processing" || (t.status === "launched" && !t.last_fetch),
   );

@@ -1,6 +1,5 @@
 import { ApiError, api } from "../api.js";
 
-
 const field = (name, label, input, hint = "") =>
   `<div class="field" data-field="${name}"><label for="f-${name}">${label}</label>${input}${hint ? `<small>${hint}</small>` : ""}<p class="error" id="e-${name}" role="alert"></p></div>`;
 const text = (name, attrs = "") => `<input id="f-${name}" name="${name}" aria-describedby="e-${name}" ${attrs}>`;
@@ -56,9 +55,12 @@ export async function newTaskView(main) {
   let maps = 0;
   main.querySelector("#add-map").addEventListener("click", () => {
     const i = maps++;
-    main.querySelector("#mapping").insertAdjacentHTML("beforeend", `<div class="map-row">
+    main.querySelector("#mapping").insertAdjacentHTML(
+      "beforeend",
+      `<div class="map-row">
       <label>Column <input name="map-col-${i}"></label><label>Field or attribute <input name="map-field-${i}"></label>
-      <label>Type <select name="map-type-${i}">${["string", "integer", "decimal", "boolean", "date", "array"].map((t) => `<option>${t}</option>`).join("")}</select></label></div>`);
+      <label>Type <select name="map-type-${i}">${["string", "integer", "decimal", "boolean", "date", "array"].map((t) => `<option>${t}</option>`).join("")}</select></label></div>`,
+    );
   });
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -70,7 +72,10 @@ export async function newTaskView(main) {
       if (!(err instanceof ApiError)) throw err;
       form.querySelector("#e-form").textContent = err.message;
       for (const fe of err.problem.errors ?? []) {
-        const slot = form.querySelector(`#e-${CSS.escape(fe.field)}`) ?? form.querySelector(`#e-${CSS.escape(fe.field.split(".").slice(0, 2).join("."))}`) ?? (fe.field.startsWith("mapping") ? form.querySelector("#e-mapping") : form.querySelector("#e-form"));
+        const slot =
+          form.querySelector(`#e-${CSS.escape(fe.field)}`) ??
+          form.querySelector(`#e-${CSS.escape(fe.field.split(".").slice(0, 2).join("."))}`) ??
+          (fe.field.startsWith("mapping") ? form.querySelector("#e-mapping") : form.querySelector("#e-form"));
         slot.textContent = `${slot.textContent ? `${slot.textContent} ` : ""}${fe.message}`;
       }
       form.querySelector(".error:not(:empty)")?.closest(".field")?.querySelector("input,select,textarea")?.focus();
@@ -94,7 +99,11 @@ function body(form, maps) {
     name: v("name"),
     source,
     schedule: { frequency: type === "upload" ? "once" : v("schedule.frequency"), start_at: iso("schedule.start_at"), end_at: iso("schedule.end_at") },
-    format: { delimiter: form["format.delimiter"].value || ",", encoding: v("format.encoding"), product_ids_delimiter: v("format.product_ids_delimiter") || "|" },
+    format: {
+      delimiter: form["format.delimiter"].value || ",",
+      encoding: v("format.encoding"),
+      product_ids_delimiter: v("format.product_ids_delimiter") || "|",
+    },
     mapping,
     default_event: v("default_event") || undefined,
   };

@@ -1,11 +1,11 @@
 import type { z } from "@hono/zod-openapi";
-import type { FieldError } from "../../lib/problem";
 import { byteLength } from "../../lib/bytes";
 import { setMember } from "../../lib/members";
-import { EVENT_FIELDS, MAX_ATTRIBUTE_DEPTH, MAX_EVENT_BYTES, nestsDeeperThan, parseIsoDateTime } from "./rules";
-import { quickAccept } from "./quick-accept";
-import { EventInput, splitProductIds } from "./schema";
+import type { FieldError } from "../../lib/problem";
 import { uuidv7 } from "../../lib/uuid";
+import { quickAccept } from "./quick-accept";
+import { EVENT_FIELDS, MAX_ATTRIBUTE_DEPTH, MAX_EVENT_BYTES, nestsDeeperThan, parseIsoDateTime } from "./rules";
+import { EventInput, splitProductIds } from "./schema";
 
 /** An accepted event in the form the queue carries and the store writes. */
 export interface NormalizedEvent {
@@ -20,7 +20,6 @@ export interface NormalizedEvent {
   ts_ms: number;
   attributes: Record<string, unknown>;
 }
-
 
 /** A timestamp already in UTC with whole seconds or milliseconds: its ISO form is the text itself. */
 const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
@@ -50,7 +49,8 @@ export function validateEvent(raw: unknown, receivedAtMs: number, bytes?: number
     if (EVENT_FIELDS.has(k)) continue;
     const value = (raw as Record<string, unknown>)[k];
     if (typeof value === "object" && value !== null && nestsDeeperThan(value, MAX_ATTRIBUTE_DEPTH)) {
-      (tooDeep ??= []).push({ field: k, message: `nests objects and arrays more than ${MAX_ATTRIBUTE_DEPTH} levels deep` });
+      tooDeep ??= [];
+      tooDeep.push({ field: k, message: `nests objects and arrays more than ${MAX_ATTRIBUTE_DEPTH} levels deep` });
     }
     setMember(attributes, k, value);
   }

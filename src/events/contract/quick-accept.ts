@@ -1,4 +1,4 @@
-import { FUTURE_LIMIT_MS, MAX_IDENTIFIER_LENGTH, MAX_PRODUCT_IDS, UUID_RE, isEmailAddress, isEventName, parseIsoDateTime } from "./rules";
+import { FUTURE_LIMIT_MS, isEmailAddress, isEventName, MAX_IDENTIFIER_LENGTH, MAX_PRODUCT_IDS, parseIsoDateTime, UUID_RE } from "./rules";
 import type { EventInput } from "./schema";
 
 /**

@@ -12,17 +12,5 @@ import type { NormalizedEvent } from "./normalize";
  * attributes nest at most MAX_ATTRIBUTE_DEPTH levels (rules.ts), far inside SQLite's 1,000.
  */
 export function eventRow(e: NormalizedEvent, receivedAt: string): string {
-  return JSON.stringify([
-    e.event_uuid,
-    e.event,
-    e.customer_id,
-    e.email,
-    e.device_id,
-    e.cookie,
-    e.product_ids,
-    e.timestamp,
-    e.ts_ms,
-    e.attributes,
-    receivedAt,
-  ]);
+  return JSON.stringify([e.event_uuid, e.event, e.customer_id, e.email, e.device_id, e.cookie, e.product_ids, e.timestamp, e.ts_ms, e.attributes, receivedAt]);
 }

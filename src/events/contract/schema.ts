@@ -2,16 +2,16 @@ import { z } from "@hono/zod-openapi";
 import {
   FUTURE_LIMIT_MS,
   IDENTIFIERS,
+  isEmailAddress,
   MAX_BULK_EVENTS,
   MAX_EMAIL_LENGTH,
   MAX_EVENT_NAME_LENGTH,
   MAX_IDENTIFIER_LENGTH,
   MAX_PRODUCT_IDS,
   NUMERIC_RE,
+  parseIsoDateTime,
   UUID_RE,
   WHITE_SPACE_RE,
-  isEmailAddress,
-  parseIsoDateTime,
 } from "./rules";
 
 export const eventName = z
@@ -23,15 +23,9 @@ export const eventName = z
   .refine((v) => !NUMERIC_RE.test(v), "must not be a number");
 
 /** Identifiers: null or "" count as absent. customer_id also takes an integer (sent from typed stores). */
-const identifier = z
-  .string({ error: "must be a string" })
-  .max(MAX_IDENTIFIER_LENGTH, `must be at most ${MAX_IDENTIFIER_LENGTH} characters`)
-  .nullish();
+const identifier = z.string({ error: "must be a string" }).max(MAX_IDENTIFIER_LENGTH, `must be at most ${MAX_IDENTIFIER_LENGTH} characters`).nullish();
 
-const email = identifier.refine(
-  (v) => v == null || v === "" || isEmailAddress(v),
-  `must be an email address of at most ${MAX_EMAIL_LENGTH} characters`,
-);
+const email = identifier.refine((v) => v == null || v === "" || isEmailAddress(v), `must be an email address of at most ${MAX_EMAIL_LENGTH} characters`);
 
 const productIds = z
   .union([z.array(z.string()), z.string()], { error: "must be an array of strings or a comma-separated string" })

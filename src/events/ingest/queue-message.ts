@@ -38,7 +38,10 @@ export function apiEventsHeader(accountId: string): EventsHeader {
 
 /** Packs events into as few ≤100 KB messages as the queue limits allow. */
 export function encodeEventsMessages(header: EventsHeader, events: NormalizedEvent[], receivedAt: string): EventsMessage[] {
-  return packEventRows(header, events.map((e) => eventRow(e, receivedAt)));
+  return packEventRows(
+    header,
+    events.map((e) => eventRow(e, receivedAt)),
+  );
 }
 
 export interface EventsMessage {

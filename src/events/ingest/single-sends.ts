@@ -47,9 +47,19 @@ const lines = new WeakMap<Queue, Line>();
 export async function sendSingleEvent(queue: Queue, accountId: string, row: string, shared = true): Promise<void> {
   if (!shared) return sendAlone(queue, accountId, row);
   let line = lines.get(queue);
-  if (!line) lines.set(queue, (line = { waiting: [], leading: false }));
+  if (!line) {
+    line = { waiting: [], leading: false };
+    lines.set(queue, line);
+  }
   const { promise, resolve } = Promise.withResolvers<Outcome>();
-  const me: Waiter = { accountId, row, settle: (o) => ((me.given ??= o), resolve(o)) };
+  const me: Waiter = {
+    accountId,
+    row,
+    settle: (o) => {
+      me.given ??= o;
+      resolve(o);
+    },
+  };
   line.waiting.push(me);
   if (!line.leading) {
     // Nobody is sending: send now (with whatever else is waiting) instead of waiting.

@@ -3,7 +3,10 @@
  * of the earlier (ts_ms, event_uuid) form is refused like any other foreign string (422).
  */
 export function encodeCursor(tsMs: number, seq: number): string {
-  return btoa(JSON.stringify([tsMs, seq])).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(JSON.stringify([tsMs, seq]))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
 export function decodeCursor(cursor: string): { tsMs: number; seq: number } | null {

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { accounts, events } from "../../db/schema";
 import type { DecodedEvents } from "../ingest/queue-message";
@@ -50,9 +50,7 @@ export function eventInsertStatements(d1: D1Database, items: DecodedEvents[]): D
     groups.set(key, chunks);
   }
   const insert = d1.prepare(INSERT_SQL);
-  return [...groups.values()]
-    .flat()
-    .map(({ header: h, parts }) => insert.bind(`[${parts.join(",")}]`, h.account_id, h.source, h.import_id, h.run_id));
+  return [...groups.values()].flat().map(({ header: h, parts }) => insert.bind(`[${parts.join(",")}]`, h.account_id, h.source, h.import_id, h.run_id));
 }
 
 /** The account's number, which its events are stored under (schema.ts), as a one-row subquery. */
@@ -124,6 +122,12 @@ export async function latestPerEventName(db: Database, accountId: string): Promi
 
 /** The account's distinct event names (the index on (account_num, event, …) makes this a short scan). */
 export async function eventNames(db: Database, accountId: string, limit = 1000): Promise<string[]> {
-  const rows = await db.selectDistinct({ event: events.event }).from(events).where(eq(events.accountNum, accountNum(accountId))).orderBy(events.event).limit(limit).all();
+  const rows = await db
+    .selectDistinct({ event: events.event })
+    .from(events)
+    .where(eq(events.accountNum, accountNum(accountId)))
+    .orderBy(events.event)
+    .limit(limit)
+    .all();
   return rows.map((r) => r.event);
 }

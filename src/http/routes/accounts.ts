@@ -10,9 +10,7 @@ const NewAccountInput = z
   .object({ name: z.string({ error: "must be a string" }).trim().min(1, "must not be empty").max(200, "must be at most 200 characters") })
   .openapi("NewAccountInput");
 
-const NewAccount = z
-  .object({ account_id: z.string(), name: z.string(), event_api_key: z.string(), user_api_key: z.string() })
-  .openapi("NewAccount");
+const NewAccount = z.object({ account_id: z.string(), name: z.string(), event_api_key: z.string(), user_api_key: z.string() }).openapi("NewAccount");
 
 export const accountRoutes = new OpenAPIHono<AppEnv>();
 

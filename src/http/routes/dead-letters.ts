@@ -1,11 +1,11 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { database } from "../../db/client";
+import { Problem } from "../../lib/problem";
 import { type DeadLetter, listDeadLetters, replayDeadLetter, summarize } from "../../ops/dead-letters";
-import { QUEUES, type WorkQueue, producerFor } from "../../queues";
+import { producerFor, QUEUES, type WorkQueue } from "../../queues";
 import type { AppEnv } from "../app-env";
 import { requireAdmin } from "../auth";
 import { problemResponse, route } from "../openapi";
-import { Problem } from "../../lib/problem";
 import { queryParams } from "../validate";
 
 export const deadLetterRoutes = new OpenAPIHono<AppEnv>();
@@ -50,7 +50,10 @@ route(
     security: [{ adminToken: [] }],
     request: { query: ListQuery },
     responses: {
-      200: { description: "Parked messages", content: { "application/json": { schema: z.object({ dead_letters: z.array(DeadLetterOut), next_before: z.string().nullable() }) } } },
+      200: {
+        description: "Parked messages",
+        content: { "application/json": { schema: z.object({ dead_letters: z.array(DeadLetterOut), next_before: z.string().nullable() }) } },
+      },
       401: problemResponse("Missing or wrong admin token"),
     },
   },

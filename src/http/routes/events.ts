@@ -1,10 +1,10 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { database } from "../../db/client";
-import { decodeCursor, encodeCursor } from "../../events/store/cursor";
 import { parseInstant } from "../../events/contract/rules";
+import { decodeCursor, encodeCursor } from "../../events/store/cursor";
 import { eventNames, latestPerEventName, listEventsJson } from "../../events/store/store";
-import type { AppEnv } from "../app-env";
 import { listTasks } from "../../imports/tasks/tasks";
+import type { AppEnv } from "../app-env";
 import { requireKey } from "../auth";
 import { problemResponse, route } from "../openapi";
 import { queryParams } from "../validate";

@@ -1,9 +1,9 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { log } from "../../lib/log";
+import { PROBLEM_CONTENT_TYPE, problemBody } from "../../lib/problem";
 import { within } from "../../lib/timeout";
 import type { AppEnv } from "../app-env";
 import { route } from "../openapi";
-import { PROBLEM_CONTENT_TYPE, problemBody } from "../../lib/problem";
 
 export const healthRoutes = new OpenAPIHono<AppEnv>();
 
@@ -45,14 +45,19 @@ route(
     tags: ["Operations"],
     responses: {
       200: { description: "Every dependency answered", content: { "application/json": { schema: z.object({ status: z.literal("ok"), checks: Checks }) } } },
-      503: { description: "A dependency is down: problem+json with `checks`", content: { [PROBLEM_CONTENT_TYPE]: { schema: z.object({ checks: Checks }).passthrough() } } },
+      503: {
+        description: "A dependency is down: problem+json with `checks`",
+        content: { [PROBLEM_CONTENT_TYPE]: { schema: z.object({ checks: Checks }).passthrough() } },
+      },
     },
   },
   async (c) => {
     const [d1, r2] = await Promise.all([probe(() => c.env.DB.prepare("SELECT 1").first()), probe(() => c.env.FILES.head("healthz/probe"))]);
     const checks = { d1, r2 };
     if (d1.status === "ok" && r2.status === "ok") return c.json({ status: "ok" as const, checks }, 200);
-    const down = Object.entries(checks).filter(([, v]) => v.status === "down").map(([k]) => k);
+    const down = Object.entries(checks)
+      .filter(([, v]) => v.status === "down")
+      .map(([k]) => k);
     log("warn", "health check failed", { checks });
     const body = problemBody(503, `Not healthy: ${down.join(" and ")} did not answer`, c.var.requestId, [], { checks });
     return c.body(JSON.stringify(body), 503, { "content-type": PROBLEM_CONTENT_TYPE });

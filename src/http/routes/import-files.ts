@@ -1,10 +1,10 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { database } from "../../db/client";
 import { getTask } from "../../imports/tasks/tasks";
-import { SAMPLE_CSV, completeMultipart, putFile, putPart, startMultipart } from "../../imports/tasks/uploads";
+import { completeMultipart, putFile, putPart, SAMPLE_CSV, startMultipart } from "../../imports/tasks/uploads";
+import { Problem } from "../../lib/problem";
 import type { AppEnv } from "../app-env";
 import { problemResponse, route } from "../openapi";
-import { Problem } from "../../lib/problem";
 import { jsonBody } from "../validate";
 
 /** File routes; mounted after importRoutes, whose middleware already demands a user key on /imports/*. */
@@ -30,7 +30,11 @@ route(
     tags: ["Files"],
     security,
     request: { params: z.object({ id: z.string() }) },
-    responses: { 200: { description: "Stored", content: json(FileOut) }, 409: problemResponse("Not an upload task, or not draft/paused"), 411: problemResponse("No Content-Length") },
+    responses: {
+      200: { description: "Stored", content: json(FileOut) },
+      409: problemResponse("Not an upload task, or not draft/paused"),
+      411: problemResponse("No Content-Length"),
+    },
   },
   async (c) => {
     const db = database(c.env.DB);
@@ -114,6 +118,5 @@ route(
     tags: ["Files"],
     responses: { 200: { description: "CSV", content: { "text/csv": { schema: z.string() } } } },
   },
-  (c) =>
-    c.body(SAMPLE_CSV, 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": 'attachment; filename="sample.csv"' }),
+  (c) => c.body(SAMPLE_CSV, 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": 'attachment; filename="sample.csv"' }),
 );

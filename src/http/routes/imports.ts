@@ -1,12 +1,12 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Database } from "../../db/client";
 import { database } from "../../db/client";
-import { TaskOut, NewTask, TaskPatch } from "../../imports/tasks/task-schema";
-import { createTask, deleteTask, getTask, lastRuns, launchTask, listTasks, patchTask, pauseTask, toApiTask, type TaskRow } from "../../imports/tasks/tasks";
+import { NewTask, TaskOut, TaskPatch } from "../../imports/tasks/task-schema";
+import { createTask, deleteTask, getTask, lastRuns, launchTask, listTasks, patchTask, pauseTask, type TaskRow, toApiTask } from "../../imports/tasks/tasks";
 import type { AppEnv } from "../app-env";
 import { requireKey } from "../auth";
 import { problemResponse, route } from "../openapi";
 import { jsonBody, queryParams } from "../validate";
-import type { Database } from "../../db/client";
 
 export const importRoutes = new OpenAPIHono<AppEnv>();
 importRoutes.use("/imports/*", requireKey("user"));
@@ -55,7 +55,10 @@ route(
     const q = queryParams(c.req.url, z.object({ event: z.string().optional() }));
     const db = database(c.env.DB);
     const rows = await listTasks(db, c.var.owner.accountId, q.event);
-    const last = await lastRuns(db, rows.map((r) => r.id));
+    const last = await lastRuns(
+      db,
+      rows.map((r) => r.id),
+    );
     return c.json({ imports: rows.map((r) => toApiTask(r, last.get(r.id) ?? null)) });
   },
 );

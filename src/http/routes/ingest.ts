@@ -1,16 +1,16 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { ingestEvents } from "../../events/ingest/bulk";
 import { validateEvent } from "../../events/contract/normalize";
 import { eventRow } from "../../events/contract/rows";
 import { MAX_BULK_BYTES, MAX_BULK_EVENTS, MAX_EVENT_BYTES } from "../../events/contract/rules";
 import { BulkInput, EventInput } from "../../events/contract/schema";
+import { ingestEvents } from "../../events/ingest/bulk";
 import { sendSingleEvent, sharesSingleEventSends } from "../../events/ingest/single-sends";
+import { Problem } from "../../lib/problem";
 import type { AppEnv } from "../app-env";
 import { requireKey } from "../auth";
 import { readJsonBody } from "../body";
 import { ingestCors } from "../ingest-cors";
 import { problemResponse, route } from "../openapi";
-import { Problem } from "../../lib/problem";
 import { startIngestLimit } from "../rate-limit";
 
 export const ingestRoutes = new OpenAPIHono<AppEnv>();
@@ -22,9 +22,7 @@ const security: Record<string, string[]>[] = [{ basicKey: [] }, { bearerKey: [] 
 const tooMany = problemResponse(`Over the account's ingest limit; nothing was accepted; retry after Retry-After seconds`);
 
 const EventAccepted = z.object({ status: z.literal("ok"), event_uuid: z.string() }).openapi("EventAccepted");
-const BulkAccepted = z
-  .object({ status: z.literal("ok"), accepted: z.number().int(), event_uuids: z.array(z.string()) })
-  .openapi("BulkAccepted");
+const BulkAccepted = z.object({ status: z.literal("ok"), accepted: z.number().int(), event_uuids: z.array(z.string()) }).openapi("BulkAccepted");
 /** The bulk body's outer shape; items are validated one by one so that good ones are accepted. */
 const BulkEnvelope = z.object({ events: z.array(z.unknown(), { error: "must be an array of events" }) }, { error: "must be a JSON object" });
 
@@ -95,12 +93,10 @@ route(
     const { accepted, errors, rejected } = await ingestEvents(c.env.EVENTS_QUEUE, c.var.owner.accountId, items, new Date());
     const event_uuids = accepted.map((e) => e.event_uuid);
     if (rejected === 0) return c.json({ status: "ok" as const, accepted: accepted.length, event_uuids });
-    throw new Problem(
-      422,
-      `${rejected} of ${items.length} events were rejected; the other ${accepted.length} were accepted`,
-      errors,
-      { accepted: accepted.length, rejected, event_uuids },
-    );
+    throw new Problem(422, `${rejected} of ${items.length} events were rejected; the other ${accepted.length} were accepted`, errors, {
+      accepted: accepted.length,
+      rejected,
+      event_uuids,
+    });
   },
 );
-

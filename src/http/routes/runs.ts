@@ -5,9 +5,9 @@ import { tasks } from "../../db/schema";
 import { errorReport } from "../../imports/runs/error-report";
 import { filesOf, getRun, hasActiveRun, listRuns, startRun, toApiRun } from "../../imports/runs/runs";
 import { getTask } from "../../imports/tasks/tasks";
+import { Problem } from "../../lib/problem";
 import type { AppEnv } from "../app-env";
 import { problemResponse, route } from "../openapi";
-import { Problem } from "../../lib/problem";
 
 /** Run routes; mounted after importRoutes, whose middleware already demands a user key on /imports/*. */
 export const runRoutes = new OpenAPIHono<AppEnv>();
@@ -38,7 +38,10 @@ route(
     tags: ["Runs"],
     security,
     request: { params: z.object({ id: z.string() }) },
-    responses: { 202: { description: "Started", content: { "application/json": { schema: z.object({ run_id: z.string() }) } } }, 409: problemResponse("Not launched, or a run is active") },
+    responses: {
+      202: { description: "Started", content: { "application/json": { schema: z.object({ run_id: z.string() }) } } },
+      409: problemResponse("Not launched, or a run is active"),
+    },
   },
   async (c) => {
     const db = database(c.env.DB);
@@ -69,7 +72,10 @@ route(
     const db = database(c.env.DB);
     const task = await getTask(db, c.var.owner.accountId, c.req.param("id")!);
     const list = await listRuns(db, task.id);
-    const files = await filesOf(db, list.map((r) => r.id));
+    const files = await filesOf(
+      db,
+      list.map((r) => r.id),
+    );
     return c.json({ runs: list.map((r) => toApiRun(r, files.get(r.id) ?? [])) });
   },
 );

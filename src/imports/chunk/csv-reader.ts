@@ -49,13 +49,7 @@ function encodedLength(text: string, label: string): number {
  * result ends on a record boundary, so the next chunk resumes exactly there. Blank lines are
  * skipped but counted.
  */
-export async function readRecords(
-  bytes: ReadableStream<Uint8Array>,
-  from: ReadFrom,
-  dec: Decoding,
-  maxRows: number,
-  maxChars: number,
-): Promise<ReadResult> {
+export async function readRecords(bytes: ReadableStream<Uint8Array>, from: ReadFrom, dec: Decoding, maxRows: number, maxChars: number): Promise<ReadResult> {
   const decoder = new TextDecoder(dec.label, { fatal: true, ignoreBOM: true });
   const parser = new Papa.Parser({ delimiter: dec.delimiter, newline: dec.newline, quoteChar: '"' });
   const nl = dec.newline === "\r" ? "\r" : "\n";
@@ -91,7 +85,9 @@ export async function readRecords(
       try {
         pending += decoder.decode(value, { stream: true });
       } catch {
-        throw new UnreadableFile(`The file is not valid ${describe(dec.label)} text near byte ${decodedBytes}; set format.encoding to the file's encoding (utf-8, utf-16 or iso-8859-1)`);
+        throw new UnreadableFile(
+          `The file is not valid ${describe(dec.label)} text near byte ${decodedBytes}; set format.encoding to the file's encoding (utf-8, utf-16 or iso-8859-1)`,
+        );
       }
       decodedBytes += value.byteLength;
       // Parse in slices of complete input; keep the unfinished record for the next read.

@@ -1,16 +1,16 @@
 import { and, eq } from "drizzle-orm";
+import { faultAt } from "eei-faults";
 import { z } from "zod";
 import type { Database } from "../../db/client";
 import { runFiles, runs, tasks } from "../../db/schema";
 import { statement } from "../../db/statement";
 import { eventRow } from "../../events/contract/rows";
 import { eventInsertStatements } from "../../events/store/store";
-import { faultAt } from "eei-faults";
-import { failProcessing, finishIfDone } from "../runs/runs";
-import type { Format, Mapping } from "../tasks/task-schema";
 import { log } from "../../lib/log";
 import { type ChunkJob, chunkJob } from "../jobs";
-import { type Decoding, UnreadableFile, readRecords } from "./csv-reader";
+import { failProcessing, finishIfDone } from "../runs/runs";
+import type { Format, Mapping } from "../tasks/task-schema";
+import { type Decoding, readRecords, UnreadableFile } from "./csv-reader";
 import { openAt, sniff } from "./file-stream";
 import { objectMapper, rowMapper } from "./row-mapper";
 import { contentUuid, rowUuidFactory } from "./row-uuid";
@@ -44,7 +44,7 @@ WHERE id = ?1`;
  */
 export async function processChunk(db: Database, env: Env, job: ChunkJob, now: Date): Promise<void> {
   const run = await db.select().from(runs).where(eq(runs.id, job.run_id)).get();
-  if (!run || run.processingStatus !== "processing") return;
+  if (run?.processingStatus !== "processing") return;
   const file = await db
     .select()
     .from(runFiles)
@@ -100,8 +100,19 @@ export async function processChunk(db: Database, env: Env, job: ChunkJob, now: D
     const importHeader = { kind: "events" as const, v: 1 as const, account_id: run.accountId, source: "import" as const, import_id: task.id, run_id: run.id };
     const advance = d1
       .prepare(ADVANCE_FILE)
-      .bind(run.id, job.file_index, job.offset, read.next.offset, read.next.line, job.row + records.length, read.eof ? 1 : 0,
-        JSON.stringify(header), gzip ? 1 : 0, decoding.label, decoding.newline);
+      .bind(
+        run.id,
+        job.file_index,
+        job.offset,
+        read.next.offset,
+        read.next.line,
+        job.row + records.length,
+        read.eof ? 1 : 0,
+        JSON.stringify(header),
+        gzip ? 1 : 0,
+        decoding.label,
+        decoding.newline,
+      );
     const stmts: D1PreparedStatement[] = [
       ...eventInsertStatements(d1, rows.length ? [{ header: importHeader, rows: `[${rows.join(",")}]` }] : []),
       ...errorStatements(d1, run.id, job.file_index, errors),

@@ -1,10 +1,9 @@
 import { type NormalizedEvent, validateEvent } from "../../events/contract/normalize";
 import { EVENT_FIELDS, IDENTIFIERS } from "../../events/contract/rules";
+import { setMember } from "../../lib/members";
 import type { Format, Mapping } from "../tasks/task-schema";
 import { UnreadableFile } from "./csv-reader";
-import { setMember } from "../../lib/members";
-import { convert, type AttrType } from "./typed-cells";
-
+import { type AttrType, convert } from "./typed-cells";
 
 interface Column {
   target: string;
@@ -105,7 +104,10 @@ export function objectMapper(mapping: Mapping, format: Format, defaultEvent: str
     const errors: string[] = [];
     for (const [key, value] of Object.entries(row)) {
       let col = columns.get(key);
-      if (!col) columns.set(key, (col = resolve(key)));
+      if (!col) {
+        col = resolve(key);
+        columns.set(key, col);
+      }
       if (value === null || value === undefined || value === "") {
         if (col.type === "boolean" && col.mapped) errors.push(`${col.target}: must be true or false, not blank`);
         continue;

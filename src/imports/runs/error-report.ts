@@ -38,7 +38,10 @@ export async function errorReport(db: Database, runId: string): Promise<Readable
         .from(runErrors)
         .where(
           cursor
-            ? and(eq(runErrors.runId, runId), or(gt(runErrors.fileIndex, cursor.file), and(eq(runErrors.fileIndex, cursor.file), gt(runErrors.line, cursor.line))))
+            ? and(
+                eq(runErrors.runId, runId),
+                or(gt(runErrors.fileIndex, cursor.file), and(eq(runErrors.fileIndex, cursor.file), gt(runErrors.line, cursor.line))),
+              )
             : eq(runErrors.runId, runId),
         )
         .orderBy(asc(runErrors.fileIndex), asc(runErrors.line))

@@ -1,7 +1,7 @@
 import { and, desc, eq, type SQL, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../../db/client";
 import { runFiles, runs, tasks } from "../../db/schema";
-import type { BatchItem } from "drizzle-orm/batch";
 import { chunkJob, fetchJob } from "../jobs";
 import type { TaskRow } from "../tasks/tasks";
 
@@ -117,9 +117,7 @@ export async function beginProcessing(
   else if (!filesRecorded) statements.push(...files.map((f, i) => db.insert(runFiles).values({ runId: run.id, fileIndex: i, ...f })));
   await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   for (let i = 0; i < files.length; i += 100) {
-    await env.CHUNKS_QUEUE.sendBatch(
-      files.slice(i, i + 100).map((_, j) => ({ body: chunkJob(run.id, i + j, 0, 1, 0), contentType: "json" as const })),
-    );
+    await env.CHUNKS_QUEUE.sendBatch(files.slice(i, i + 100).map((_, j) => ({ body: chunkJob(run.id, i + j, 0, 1, 0), contentType: "json" as const })));
   }
   return { ...run, fetchStatus: "fetched", fetchEndedAt: at, processingStatus: empty ? "processed" : "processing", processingStartedAt: at };
 }
@@ -172,7 +170,11 @@ export async function listRuns(db: Database, taskId: string): Promise<RunRow[]> 
 }
 
 export async function getRun(db: Database, taskId: string, runId: string): Promise<RunRow | undefined> {
-  return db.select().from(runs).where(and(eq(runs.id, runId), eq(runs.taskId, taskId))).get();
+  return db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.id, runId), eq(runs.taskId, taskId)))
+    .get();
 }
 
 export async function filesOf(db: Database, runIds: string[]) {

@@ -1,13 +1,13 @@
 import { and, eq, isNotNull, lte, sql } from "drizzle-orm";
+import { faultAt } from "eei-faults";
 import { z } from "zod";
 import type { Database } from "../../db/client";
 import { runFiles, runs, tasks } from "../../db/schema";
-import { faultAt } from "eei-faults";
 import { log } from "../../lib/log";
 import { chunkJob, fetchJob } from "../jobs";
-import { failFetch, failProcessing, hasActiveRun, startRun } from "./runs";
 import { dueSlot, nextRunAt } from "../tasks/schedule";
 import type { Schedule } from "../tasks/task-schema";
+import { failFetch, failProcessing, hasActiveRun, startRun } from "./runs";
 
 /**
  * A run with no progress for this long is resumed from its last checkpoint; after MAX_RESUMES
@@ -110,7 +110,11 @@ async function sweepStuck(db: Database, env: Env, now: Date) {
     if (fetching) {
       await env.CHUNKS_QUEUE.send(fetchJob(run.id), { contentType: "json" });
     } else {
-      const files = await db.select().from(runFiles).where(and(eq(runFiles.runId, run.id), eq(runFiles.done, false))).all();
+      const files = await db
+        .select()
+        .from(runFiles)
+        .where(and(eq(runFiles.runId, run.id), eq(runFiles.done, false)))
+        .all();
       if (files.length > 0) {
         await env.CHUNKS_QUEUE.sendBatch(
           files.map((f) => ({ body: chunkJob(run.id, f.fileIndex, f.nextOffset, f.nextLine, f.nextRow), contentType: "json" as const })),

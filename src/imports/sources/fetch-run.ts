@@ -8,7 +8,7 @@ import { fetchSnowflakeRun } from "./snowflake/fetch";
 /** A fetch job: brings a run's data into R2 with its task's source. A finished run's job does nothing. */
 export async function fetchRun(db: Database, env: Env, runId: string, now: () => Date): Promise<void> {
   const run = await db.select().from(runs).where(eq(runs.id, runId)).get();
-  if (!run || run.fetchStatus !== "fetching") return; // done already: a redelivered job
+  if (run?.fetchStatus !== "fetching") return; // done already: a redelivered job
   const task = await db.select().from(tasks).where(eq(tasks.id, run.taskId)).get();
   if (!task) return void (await failFetch(db, run, "The import task was deleted", now()));
   const type = (JSON.parse(task.source) as { type: string }).type;

@@ -2,18 +2,16 @@ import { z } from "zod";
 import { Problem } from "../../lib/problem";
 
 /** SECRETS_KEY: base64 of exactly 32 bytes (an AES-256 key). */
-const SecretsKey = z
-  .string()
-  .transform((v, ctx) => {
-    try {
-      const bytes = Uint8Array.from(atob(v.trim()), (c) => c.charCodeAt(0));
-      if (bytes.length === 32) return bytes;
-    } catch {
-      // reported below
-    }
-    ctx.addIssue({ code: "custom", message: "SECRETS_KEY must be base64 of 32 bytes (openssl rand -base64 32)" });
-    return z.NEVER;
-  });
+const SecretsKey = z.string().transform((v, ctx) => {
+  try {
+    const bytes = Uint8Array.from(atob(v.trim()), (c) => c.charCodeAt(0));
+    if (bytes.length === 32) return bytes;
+  } catch {
+    // reported below
+  }
+  ctx.addIssue({ code: "custom", message: "SECRETS_KEY must be base64 of 32 bytes (openssl rand -base64 32)" });
+  return z.NEVER;
+});
 
 const keys = new Map<string, Promise<CryptoKey>>();
 
@@ -28,7 +26,6 @@ function aesKey(env: Env): Promise<CryptoKey> {
   }
   return key;
 }
-
 
 /** AES-GCM with a fresh 96-bit IV; the result is base64(iv ‖ ciphertext ‖ tag). */
 export async function encryptSecrets(env: Env, secrets: Record<string, string>): Promise<string> {
@@ -48,4 +45,3 @@ export async function decryptSecrets(env: Env, sealed: string): Promise<Record<s
   const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: bytes.subarray(0, 12) }, await aesKey(env), bytes.subarray(12));
   return JSON.parse(new TextDecoder().decode(plain)) as Record<string, string>;
 }
-

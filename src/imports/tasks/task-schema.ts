@@ -1,8 +1,13 @@
 import { z } from "@hono/zod-openapi";
-import { eventName } from "../../events/contract/schema";
 import { parseIsoDateTime } from "../../events/contract/rules";
+import { eventName } from "../../events/contract/schema";
 
-const text = (what: string, max = 1024) => z.string({ error: `must be ${what}` }).trim().min(1, "must not be empty").max(max);
+const text = (what: string, max = 1024) =>
+  z
+    .string({ error: `must be ${what}` })
+    .trim()
+    .min(1, "must not be empty")
+    .max(max);
 
 const instant = z
   .string({ error: "must be an ISO 8601 date-time string" })
@@ -78,7 +83,13 @@ export const Format = z.object({
   delimiter: delimiter.default(","),
   encoding: z
     .string()
-    .transform((v) => v.toLowerCase().replace("latin1", "iso-8859-1").replace(/^utf8$/, "utf-8").replace(/^utf16$/, "utf-16"))
+    .transform((v) =>
+      v
+        .toLowerCase()
+        .replace("latin1", "iso-8859-1")
+        .replace(/^utf8$/, "utf-8")
+        .replace(/^utf16$/, "utf-16"),
+    )
     .pipe(z.enum(["utf-8", "utf-16", "iso-8859-1"], { error: "must be utf-8, utf-16 or iso-8859-1" }))
     .default("utf-8"),
   product_ids_delimiter: delimiter.default("|"),

@@ -1,12 +1,12 @@
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { runChunks, runErrors, runFiles, runs, tasks } from "../../db/schema";
+import { fieldErrors } from "../../events/contract/normalize";
+import { parseIsoDateTime } from "../../events/contract/rules";
 import { Problem } from "../../lib/problem";
 import { nextRunAt } from "./schedule";
 import { decryptSecrets, encryptSecrets } from "./secrets";
 import { MASK, type NewTask, SECRET_FIELDS, Source, type TaskPatch } from "./task-schema";
-import { fieldErrors } from "../../events/contract/normalize";
-import { parseIsoDateTime } from "../../events/contract/rules";
 
 export type TaskRow = typeof tasks.$inferSelect;
 
@@ -59,7 +59,11 @@ export async function createTask(db: Database, env: Env, accountId: string, inpu
 
 /** The task, if it belongs to the account; another account's id is simply not found. */
 export async function getTask(db: Database, accountId: string, id: string): Promise<TaskRow> {
-  const row = await db.select().from(tasks).where(and(eq(tasks.id, id), eq(tasks.accountId, accountId))).get();
+  const row = await db
+    .select()
+    .from(tasks)
+    .where(and(eq(tasks.id, id), eq(tasks.accountId, accountId)))
+    .get();
   if (!row) throw new Problem(404, `No import task ${id}`);
   return row;
 }
@@ -94,7 +98,11 @@ export async function patchTask(db: Database, env: Env, row: TaskRow, patch: Tas
     }
     const parsed = Source.safeParse(merged);
     if (!parsed.success) {
-      throw new Problem(422, "The source is not valid", fieldErrors(parsed.error).map((e) => ({ ...e, field: `source.${e.field}` })));
+      throw new Problem(
+        422,
+        "The source is not valid",
+        fieldErrors(parsed.error).map((e) => ({ ...e, field: `source.${e.field}` })),
+      );
     }
     Object.assign(next, await sealSource(env, parsed.data));
   }
@@ -103,7 +111,10 @@ export async function patchTask(db: Database, env: Env, row: TaskRow, patch: Tas
     throw new Problem(422, "The task is not valid", [{ field: "schedule.frequency", message: "upload tasks are always once" }]);
   }
   if (row.status === "paused") next.nextRunAt = null;
-  await db.update(tasks).set(next).where(and(eq(tasks.id, row.id), inArray(tasks.status, ["draft", "paused"])));
+  await db
+    .update(tasks)
+    .set(next)
+    .where(and(eq(tasks.id, row.id), inArray(tasks.status, ["draft", "paused"])));
   return next;
 }
 
@@ -130,7 +141,9 @@ export async function lastRuns(db: Database, taskIds: string[]) {
   const rows = await db
     .select()
     .from(runs)
-    .where(sql`${runs.id} IN (SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY task_id ORDER BY created_at DESC, id DESC) AS n FROM runs WHERE task_id IN (SELECT value FROM json_each(${JSON.stringify(taskIds)}))) WHERE n = 1)`)
+    .where(
+      sql`${runs.id} IN (SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY task_id ORDER BY created_at DESC, id DESC) AS n FROM runs WHERE task_id IN (SELECT value FROM json_each(${JSON.stringify(taskIds)}))) WHERE n = 1)`,
+    )
     .all();
   for (const r of rows) {
     out.set(r.taskId, {

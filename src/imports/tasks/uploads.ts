@@ -45,7 +45,10 @@ export async function putFile(db: Database, bucket: R2Bucket, task: TaskRow, req
 
 /** The client-visible upload id names the R2 key and R2's own upload id; the key pins it to the task. */
 function encodeUploadId(key: string, uploadId: string): string {
-  return btoa(JSON.stringify([key, uploadId])).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(JSON.stringify([key, uploadId]))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
 function decodeUploadId(task: TaskRow, id: string): { key: string; uploadId: string } {

@@ -1,7 +1,7 @@
 import { AwsClient } from "aws4fetch";
 import { withRetries } from "../../../lib/retry";
-import { SourceError } from "../source-error";
 import { answerWithin, within } from "../../../lib/timeout";
+import { SourceError } from "../source-error";
 
 export interface S3Config {
   bucket: string;

@@ -2,14 +2,14 @@ import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../../../db/client";
 import { runFiles, runs, s3Objects, type tasks } from "../../../db/schema";
+import { log } from "../../../lib/log";
+import { sourceTimeoutMs } from "../../../lib/timeout";
+import { fetchJob } from "../../jobs";
 import { beginProcessing, failFetch, type RunRow } from "../../runs/runs";
 import { decryptSecrets } from "../../tasks/secrets";
-import { log } from "../../../lib/log";
-import { fetchJob } from "../../jobs";
-import { globToRegExp } from "./glob";
 import { r2Writer } from "../r2-writer";
 import { S3Error, type S3Object, s3Client } from "./client";
-import { sourceTimeoutMs } from "../../../lib/timeout";
+import { globToRegExp } from "./glob";
 
 const PageSize = z.coerce.number().int().min(1).max(1000).catch(1000);
 /**
@@ -29,10 +29,13 @@ const OBJECTS_PER_JOB = 10;
 export async function fetchS3Run(db: Database, env: Env, run: RunRow, task: typeof tasks.$inferSelect, now: () => Date): Promise<void> {
   const source = JSON.parse(task.source) as { bucket: string; region: string; endpoint?: string; prefix?: string; pattern?: string; access_key_id: string };
   const secrets = task.secrets ? await decryptSecrets(env, task.secrets) : {};
-  const client = s3Client({ ...source, secret_access_key: secrets.secret_access_key ?? "" }, {
-    pageSize: PageSize.parse(env.S3_LIST_PAGE_SIZE),
-    timeoutMs: sourceTimeoutMs(env),
-  });
+  const client = s3Client(
+    { ...source, secret_access_key: secrets.secret_access_key ?? "" },
+    {
+      pageSize: PageSize.parse(env.S3_LIST_PAGE_SIZE),
+      timeoutMs: sourceTimeoutMs(env),
+    },
+  );
   const prefix = source.prefix ?? "";
   try {
     const pattern = globToRegExp(source.pattern ?? "**");

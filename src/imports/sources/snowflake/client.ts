@@ -1,6 +1,6 @@
 import { withRetries } from "../../../lib/retry";
-import { SourceError } from "../source-error";
 import { answerWithin, within } from "../../../lib/timeout";
+import { SourceError } from "../source-error";
 import { jwtSigner } from "./jwt";
 
 export interface SnowflakeConfig {

@@ -91,7 +91,10 @@ export function bindingFor(col: Column, cell: string): { type: string; value: st
     const [secs = "0"] = cell.trim().split(" ");
     const ns = secs.includes(".") ? BigInt(secs.split(".")[0]!) * 1_000_000_000n + BigInt(secs.split(".")[1]!.padEnd(9, "0").slice(0, 9)) : BigInt(secs);
     const value = ns.toString();
-    return { type: type === "timestamp_tz" ? "TIMESTAMP_TZ" : type.toUpperCase(), value: type === "timestamp_tz" ? `${value} ${cell.trim().split(" ")[1] ?? "1440"}` : value };
+    return {
+      type: type === "timestamp_tz" ? "TIMESTAMP_TZ" : type.toUpperCase(),
+      value: type === "timestamp_tz" ? `${value} ${cell.trim().split(" ")[1] ?? "1440"}` : value,
+    };
   }
   return { type: "TEXT", value: cell };
 }

@@ -1,15 +1,15 @@
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../../../db/client";
 import { runFiles, runs, type tasks } from "../../../db/schema";
+import { log } from "../../../lib/log";
+import { sourceTimeoutMs } from "../../../lib/timeout";
+import { hasIdentifierColumn } from "../../chunk/row-mapper";
+import { fetchJob } from "../../jobs";
 import { beginProcessing, failFetch, type RunRow } from "../../runs/runs";
 import { decryptSecrets } from "../../tasks/secrets";
 import type { Mapping } from "../../tasks/task-schema";
-import { log } from "../../../lib/log";
-import { fetchJob } from "../../jobs";
-import { hasIdentifierColumn } from "../../chunk/row-mapper";
 import { type Column, SnowflakeError, snowflakeClient } from "./client";
 import { bindingFor, decoderFor } from "./decode";
-import { sourceTimeoutMs } from "../../../lib/timeout";
 
 /** Partitions staged per fetch job: each costs a GET and an R2 write of a Worker's subrequest budget. */
 const PARTITIONS_PER_JOB = 10;
@@ -45,8 +45,15 @@ function greater(col: Column, a: string, b: string): boolean {
  */
 export async function fetchSnowflakeRun(db: Database, env: Env, run: RunRow, task: typeof tasks.$inferSelect, now: () => Date): Promise<void> {
   const source = JSON.parse(task.source) as {
-    account: string; user: string; warehouse: string; database: string; schema: string; role?: string;
-    query: string; incremental_column?: string; endpoint?: string;
+    account: string;
+    user: string;
+    warehouse: string;
+    database: string;
+    schema: string;
+    role?: string;
+    query: string;
+    incremental_column?: string;
+    endpoint?: string;
   };
   const secrets = task.secrets ? await decryptSecrets(env, task.secrets) : {};
   const mapping = JSON.parse(task.mapping) as Mapping;
@@ -61,7 +68,12 @@ export async function fetchSnowflakeRun(db: Database, env: Env, run: RunRow, tas
       const result = await client.execute(statement, col && watermark ? { "1": bindingFor(watermark.column, watermark.cell) } : undefined);
       const names = result.rowType.map((c) => c.name);
       if (!hasIdentifierColumn(names, mapping)) {
-        return void (await failFetch(db, run, `No identifier column: the result's columns (${names.slice(0, 20).join(", ")}) need one of customer_id, email, device_id, cookie, or a mapping to one`, now()));
+        return void (await failFetch(
+          db,
+          run,
+          `No identifier column: the result's columns (${names.slice(0, 20).join(", ")}) need one of customer_id, email, device_id, cookie, or a mapping to one`,
+          now(),
+        ));
       }
       if (col && !names.some((n) => n.toLowerCase() === col.toLowerCase())) {
         return void (await failFetch(db, run, `incremental_column ${col} is not a column of the query's result`, now()));
@@ -82,27 +94,45 @@ export async function fetchSnowflakeRun(db: Database, env: Env, run: RunRow, tas
         for (let i = 0; i < names.length; i++) obj[names[i]!] = decoders[i]!(row[i] ?? null);
         text += `${JSON.stringify(obj)}\n`;
         const cell = incIndex >= 0 ? row[incIndex] : null;
-        if (cell !== null && cell !== undefined && (state.candidate === null || greater(state.rowType[incIndex]!, cell, state.candidate))) state.candidate = cell;
+        if (cell !== null && cell !== undefined && (state.candidate === null || greater(state.rowType[incIndex]!, cell, state.candidate)))
+          state.candidate = cell;
       }
       const r2Key = `runs/${run.accountId}/${run.id}/p${n}.ndjson`;
       const bytes = new TextEncoder().encode(text);
       await env.FILES.put(r2Key, bytes);
       files.push({
-        runId: run.id, fileIndex: n, name: `partition ${n}`, kind: "ndjson", r2Key, bytes: bytes.byteLength,
-        identity: `sf:${task.id}`, header: JSON.stringify(["row"]), gzip: false, encoding: "utf-8", newline: "\n",
+        runId: run.id,
+        fileIndex: n,
+        name: `partition ${n}`,
+        kind: "ndjson",
+        r2Key,
+        bytes: bytes.byteLength,
+        identity: `sf:${task.id}`,
+        header: JSON.stringify(["row"]),
+        gzip: false,
+        encoding: "utf-8",
+        newline: "\n",
       });
     }
     state.staged = end;
     const at = now().toISOString();
     const candidate = state.candidate !== null ? JSON.stringify({ cell: state.candidate, column: state.rowType[incIndex]! } satisfies Watermark) : null;
-    const saveState = db.update(runs).set({ sourceState: JSON.stringify(state), watermarkCandidate: candidate, progressAt: at, resumes: 0 }).where(eq(runs.id, run.id));
+    const saveState = db
+      .update(runs)
+      .set({ sourceState: JSON.stringify(state), watermarkCandidate: candidate, progressAt: at, resumes: 0 })
+      .where(eq(runs.id, run.id));
     // One insert a file: a multi-row insert would pass D1's 100 bound parameters.
     await db.batch([saveState, ...files.map((f) => db.insert(runFiles).values(f).onConflictDoNothing())]);
     if (state.staged < state.partitions) {
       await env.CHUNKS_QUEUE.send(fetchJob(run.id), { contentType: "json" });
       return;
     }
-    const all = await db.select().from(runFiles).where(and(eq(runFiles.runId, run.id))).orderBy(runFiles.fileIndex).all();
+    const all = await db
+      .select()
+      .from(runFiles)
+      .where(and(eq(runFiles.runId, run.id)))
+      .orderBy(runFiles.fileIndex)
+      .all();
     const nonEmpty = all.some((f) => f.bytes > 0);
     await beginProcessing(db, env, { ...run, watermarkCandidate: candidate }, nonEmpty ? all : [], [], now(), true);
   } catch (err) {

@@ -16,7 +16,10 @@ const RENEW_BEFORE_S = 5 * 60;
  * (`xy12345.us-east-2.aws` → `XY12345`), an org-form `myorg.acct` written `MYORG-ACCT`.
  */
 export function jwtAccount(account: string): string {
-  const bare = account.trim().replace(/\.snowflakecomputing\.com$/i, "").replace(/^https?:\/\//i, "");
+  const bare = account
+    .trim()
+    .replace(/\.snowflakecomputing\.com$/i, "")
+    .replace(/^https?:\/\//i, "");
   const [first, second, ...rest] = bare.split(".");
   const looksLikeRegion = second !== undefined && (/\d/.test(second) || /-/.test(second) || rest.length > 0 || /^(aws|gcp|azure|global)$/i.test(second));
   if (second === undefined) return first!.toUpperCase();

@@ -1,0 +1,33 @@
+// `npm test`: every check, as named steps run in order; the first that fails stops the run.
+// `npm test -- NAME…` runs only the steps whose names contain one of the words (e.g. `npm test -- vitest`).
+import { spawnSync } from "node:child_process";
+
+const steps = [
+  ["local secrets file", "node scripts/ensure-dev-vars.mjs"],
+  ["format and lint (biome)", "biome check ."],
+  ["dashboard bundle matches public/", "node scripts/build-dashboard.mjs --check"],
+  ["env types match wrangler.toml", "wrangler types --check"],
+  ["typescript", "tsc --noEmit"],
+  ["deploy build", "wrangler deploy --dry-run --outdir dist > /dev/null"],
+  ["deploy build has no fault points", "node scripts/check-bundle.mjs"],
+  ["no SQL built from strings", "node scripts/check-sql.mjs"],
+  // s3rver, the local S3 server the import tests talk to, still signs with an MD4-era OpenSSL call.
+  ["vitest in workerd", "NODE_OPTIONS=--openssl-legacy-provider vitest run"],
+  ["service tests against wrangler dev", "node --test --test-concurrency=1 test/service/*.service.mjs"],
+];
+
+const only = process.argv.slice(2);
+const chosen = only.length ? steps.filter(([name]) => only.some((w) => name.includes(w))) : steps;
+const done = [];
+for (const [name, command] of chosen) {
+  console.log(`\n▶ ${name}: ${command}`);
+  const started = performance.now();
+  const { status } = spawnSync(command, { shell: true, stdio: "inherit" });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  done.push(`${status === 0 ? "✓" : "✗"} ${name} (${seconds} s)`);
+  if (status !== 0) {
+    console.error(`\n${done.join("\n")}\n\nnpm test stopped: "${name}" failed.`);
+    process.exit(status ?? 1);
+  }
+}
+console.log(`\n${done.join("\n")}`);
