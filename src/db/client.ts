@@ -7,8 +7,8 @@ function open(d1: D1Database) {
 
 export type Database = ReturnType<typeof open>;
 
-// drizzle() walks the whole schema to build its relational config each time it is called (about
-// 5 % of the Worker's CPU while serving event pages), so each binding gets one instance. The
+// drizzle() walks the whole schema to build its relational config each time it is called, a
+// noticeable share of the Worker's CPU if done per request, so each binding gets one instance. The
 // instance holds only the binding, which lives as long as the isolate's env.
 const opened = new WeakMap<D1Database, Database>();
 

@@ -9,8 +9,8 @@ export const accounts = sqliteTable(
     /**
      * The account's small number, which its events are stored under (events.account_num): an
      * integer takes 1–3 bytes in each of the events table's six B-trees where the 36-character id
-     * took 37 (a third of every event's stored bytes). Assigned at creation as max + 1; nullable
-     * only because SQLite can't add a NOT NULL column to a table with rows (0006 numbers them all).
+     * would take 37. Assigned at creation as max + 1; nullable only because SQLite can't add a
+     * NOT NULL column to a table with rows (0006 numbers them all).
      */
     num: integer(),
   },
@@ -38,8 +38,8 @@ export const apiKeys = sqliteTable(
  *
  * `seq` (the rowid, in storage order) breaks ties between equal timestamps. SQLite ends every index
  * entry with the rowid anyway, so an index on (account_num, customer_id, ts_ms) is already ordered by
- * (…, ts_ms, seq): a filtered page is an index range read with no sort. Ending the indexes with
- * event_uuid instead (as 0000 did) made each entry 37 bytes longer and inserts ~40 % slower.
+ * (…, ts_ms, seq): a filtered page is an index range read with no sort, and no index needs a
+ * 37-byte event_uuid at the end of each entry to break ties.
  * Declared as INTEGER PRIMARY KEY so a VACUUM can never renumber it under a client's cursor.
  */
 export const events = sqliteTable(
@@ -131,7 +131,7 @@ export const runs = sqliteTable(
     /** Last time the run made progress; the scheduler's stuck-work sweep reads it. */
     progressAt: text().notNull(),
     resumes: integer().notNull().default(0),
-    /** Snowflake: the statement handle and request id, so a redelivered fetch never re-runs it. */
+    /** Snowflake: the statement handle, its partitions and how many are staged, so a redelivered fetch never re-runs it. */
     sourceState: text(),
     /** Snowflake: the watermark this run reaches once its rows are stored. */
     watermarkCandidate: text(),

@@ -7,8 +7,9 @@ import type { NormalizedEvent } from "./normalize";
  *
  * product_ids and attributes are nested in the row as JSON values: SQLite's ->> gives an array or
  * object back as its JSON text, the very text JSON.stringify makes of it, so the column stores the
- * same as when they travelled as strings (as earlier producers sent them, which the insert still
- * takes). One stringify a row instead of three, and no quote in them escaped twice on the way.
+ * same whether they arrive nested or as JSON strings (the insert takes both, so messages from an
+ * older deploy still on the queue store alike). One stringify a row, and no quote in them escaped
+ * twice on the way.
  * attributes nest at most MAX_ATTRIBUTE_DEPTH levels (rules.ts), far inside SQLite's 1,000.
  */
 export function eventRow(e: NormalizedEvent, receivedAt: string): string {

@@ -8,8 +8,8 @@ export const FUTURE_LIMIT_MS = 24 * 60 * 60 * 1000;
 
 /**
  * How deep an attribute may nest objects and arrays (`[]` is one level, `{"a": []}` two). The
- * contract sets no limit; SQLite's JSON functions stop at 1,000 levels, and before this rule one
- * event nested deeper was accepted and then failed every read of its account's events with a 500.
+ * contract sets no limit; SQLite's JSON functions stop at 1,000 levels, and one event nested
+ * deeper, once stored, would fail every read of its account's events with a 500.
  */
 export const MAX_ATTRIBUTE_DEPTH = 64;
 

@@ -1,6 +1,6 @@
 /**
- * Opaque cursor for newest-first event pages: the last row's (ts_ms, seq), base64url JSON. A cursor
- * of the earlier (ts_ms, event_uuid) form is refused like any other foreign string (422).
+ * Opaque cursor for newest-first event pages: the last row's (ts_ms, seq), base64url JSON. Any
+ * other string, whatever it decodes to, is not a cursor this API issued and is refused (422).
  */
 export function encodeCursor(tsMs: number, seq: number): string {
   return btoa(JSON.stringify([tsMs, seq]))

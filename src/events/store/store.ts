@@ -6,8 +6,8 @@ import type { DecodedEvents } from "../ingest/queue-message";
 // One statement inserts a whole JSON array of rows (rows.ts): one bound parameter however many rows,
 // which keeps clear of D1's 100-parameter and 100 KB-of-SQL limits. jsonb_each and ->> run in
 // SQLite's C code, so no per-row JavaScript runs here. The array is turned into JSONB once, so the
-// eleven ->> of a row read a parsed value instead of re-parsing the row's text each time (which
-// made a third of the insert's cost: 270k rows/s extracted from text vs 790k from JSONB).
+// eleven ->> of a row read a parsed value instead of re-parsing the row's text each time, the
+// costliest part of the insert otherwise (docs/performance.md).
 // The account's number is looked up once per statement (an uncorrelated subquery); an account that
 // doesn't exist leaves it NULL, which fails the insert (NOT NULL) rather than storing orphans.
 const INSERT_SQL = `INSERT INTO events (account_num, event_uuid, event, customer_id, email, device_id, cookie,
