@@ -1,5 +1,6 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
+import { ConfigError } from "../config";
 import { log, withRequestId } from "../lib/log";
 import { PROBLEM_CONTENT_TYPE, Problem, problemBody } from "../lib/problem";
 import type { AppEnv } from "./app-env";
@@ -73,6 +74,11 @@ export function createApp() {
     if (err instanceof Problem) return problem(requestId, err, c.res.headers);
     if (err instanceof HTTPException && err.status < 500) {
       return problem(requestId, new Problem(err.status, err.message || "Bad request"), c.res.headers);
+    }
+    if (err instanceof ConfigError) {
+      // The setting is named, its value never (it may be a secret); config.ts logged what it must be.
+      log("error", "request needs a setting that is not valid", { request_id: requestId, path: new URL(c.req.url).pathname, setting: err.setting });
+      return problem(requestId, new Problem(500, `The server's ${err.setting} is not configured correctly`), c.res.headers);
     }
     // Unknown errors are logged with their stack and answered without either.
     log("error", "unhandled error", { request_id: requestId, path: new URL(c.req.url).pathname, error: String(err), stack: (err as Error)?.stack });
