@@ -8,7 +8,7 @@ import { accountRoutes } from "./routes/accounts";
 import { deadLetterRoutes } from "./routes/dead-letters";
 import { eventReadRoutes } from "./routes/events";
 import { healthRoutes } from "./routes/health";
-import { importFileRoutes, sampleRoutes } from "./routes/import-files";
+import { importFileRoutes } from "./routes/import-files";
 import { importRoutes } from "./routes/imports";
 import { ingestRoutes } from "./routes/ingest";
 import { runRoutes } from "./routes/runs";
@@ -16,14 +16,17 @@ import { runRoutes } from "./routes/runs";
 /** A router and the prefix it is mounted at. */
 export type Mount = readonly [prefix: string, router: OpenAPIHono<AppEnv>];
 
-/** Every router of the API, in the order createApp mounts them by default. */
+/**
+ * Every router of the API, in the order createApp mounts them by default. Each router guards its
+ * own routes (auth is middleware on each route, never a `use` on a path prefix) and no two
+ * routers' paths overlap, so any order serves the same API (test/http/router-order.test.ts).
+ */
 export const ROUTERS: readonly Mount[] = [
   ["/", healthRoutes],
   ["/admin", accountRoutes],
   ["/admin", deadLetterRoutes],
   ["/api/v1", ingestRoutes],
   ["/api/v1", eventReadRoutes],
-  ["/api/v1", sampleRoutes], // before importRoutes: public, and not an {id}
   ["/api/v1", importRoutes],
   ["/api/v1", importFileRoutes],
   ["/api/v1", runRoutes],
