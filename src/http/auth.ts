@@ -1,8 +1,8 @@
 import { createMiddleware } from "hono/factory";
 import { cachedKeyOwner } from "../accounts/key-cache";
 import { findKeyOwner, type KeyKind } from "../accounts/keys";
+import { ConfigError, config } from "../config";
 import { database } from "../db/client";
-import { adminToken } from "../env";
 import { sha256Hex, timingSafeEqualText } from "../lib/crypto";
 import { Problem } from "../lib/problem";
 import type { AppEnv } from "./app-env";
@@ -45,12 +45,23 @@ export function requireKey(kind: KeyKind) {
   });
 }
 
-/** Admits a caller presenting `Authorization: Bearer $ADMIN_TOKEN`, compared in constant time. */
+/**
+ * Admits a caller presenting `Authorization: Bearer $ADMIN_TOKEN`, compared in constant time. With
+ * no usable ADMIN_TOKEN the admin routes are unavailable (503), not open.
+ */
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   const expected = adminToken(c.env);
-  if (!expected) throw new Problem(503, "ADMIN_TOKEN is not configured (at least 16 characters)");
   const header = c.req.header("authorization") ?? "";
   const presented = header.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : "";
   if (!(await timingSafeEqualText(presented, expected))) throw new Problem(401, "Send the admin token as a Bearer token");
   await next();
 });
+
+function adminToken(env: Env): string {
+  try {
+    return config(env).adminToken;
+  } catch (err) {
+    if (err instanceof ConfigError) throw new Problem(503, `ADMIN_TOKEN is not configured (${err.must})`);
+    throw err;
+  }
+}

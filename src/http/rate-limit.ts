@@ -15,8 +15,7 @@ export const INGEST_LIMIT_PERIOD_S = 10;
  * isolate spends the other 49 on its next calls for that account without asking again. It saves a
  * limiter round trip on 49 calls in 50; the price is precision: an isolate can hold up to 49 unspent
  * requests per concurrent caller (0.25 % of the account's 20,000), and they lapse after one period.
- * Measured under wrangler dev, where a limiter call is a Durable Object round trip with a SQLite
- * write: a lease of 10 left single-event calls at ~0.76× GET /livez's rate, 50 at ~0.83×.
+ * The lease's effect on throughput is in docs/performance.md.
  */
 export const INGEST_LIMIT_LEASE = 50;
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { config } from "../config";
 
 /**
  * Time limits on calls that may never answer. A source (S3, Snowflake) that accepts a connection
@@ -6,10 +6,7 @@ import { z } from "zod";
  * answer (headers, or the next piece of a body) within SOURCE_TIMEOUT_SECONDS; a silent one counts
  * as a failed try and is retried like a 5xx. The health check limits its probes the same way.
  */
-const DEFAULT_SECONDS = 30;
-const Seconds = z.coerce.number().positive().max(600).catch(DEFAULT_SECONDS);
-
-export const sourceTimeoutMs = (env: { SOURCE_TIMEOUT_SECONDS?: string }) => Seconds.parse(env.SOURCE_TIMEOUT_SECONDS) * 1000;
+export const sourceTimeoutMs = (env: Env) => config(env).sourceTimeoutSeconds * 1000;
 
 export class TimedOut extends Error {
   constructor(ms: number) {

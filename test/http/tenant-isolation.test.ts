@@ -3,6 +3,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Account, call, createAccount } from "../support/client";
 import { createUploadTask, launch, settledRun, tick, upload } from "../support/imports";
+import { fill, operations } from "../support/openapi";
 
 let owner: Account;
 let intruder: Account;
@@ -25,17 +26,10 @@ beforeAll(async () => {
 
 /** Every (method, path template) of the account-scoped API (/api/…) whose path names an id. */
 async function routesWithIds(): Promise<[string, string][]> {
-  const doc = (await call("/openapi.json")).json as { paths: Record<string, Record<string, unknown>> };
-  return Object.entries(doc.paths).flatMap(([path, ops]) =>
-    path.startsWith("/api/") && path.includes("{")
-      ? Object.keys(ops)
-          .filter((m) => ["get", "post", "put", "patch", "delete"].includes(m))
-          .map((m) => [m.toUpperCase(), path] as [string, string])
-      : [],
-  );
+  return operations((await call("/openapi.json")).json)
+    .filter((op) => op.path.startsWith("/api/") && op.path.includes("{"))
+    .map((op) => [op.method, op.path]);
 }
-
-const fill = (template: string, values: Record<string, string>) => template.replace(/\{(\w+)\}/g, (_, name: string) => values[name] ?? `unknown-${name}`);
 
 /** A plausible body for the route, so a refusal cannot come from the body alone. */
 function bodyFor(method: string, path: string): RequestInit & { json?: unknown } {

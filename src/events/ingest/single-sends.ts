@@ -19,9 +19,6 @@ import { apiEventsHeader, packEventRows, sendEventsMessages } from "./queue-mess
  */
 const WAIT_MS = 5_000;
 
-/** SHARE_SINGLE_EVENT_SENDS (wrangler.toml): on unless set to "false". */
-export const sharesSingleEventSends = (env: { SHARE_SINGLE_EVENT_SENDS?: string }) => env.SHARE_SINGLE_EVENT_SENDS !== "false";
-
 type Outcome = "sent" | "lead" | "timeout" | { error: unknown };
 
 interface Waiter {

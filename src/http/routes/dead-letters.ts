@@ -8,9 +8,8 @@ import { requireAdmin } from "../auth";
 import { problemResponse, route } from "../openapi";
 import { queryParams } from "../validate";
 
+/** Dead-letter routes; each takes the admin token. */
 export const deadLetterRoutes = new OpenAPIHono<AppEnv>();
-deadLetterRoutes.use("/dead-letters", requireAdmin);
-deadLetterRoutes.use("/dead-letters/*", requireAdmin);
 
 const DeadLetterOut = z
   .object({
@@ -57,6 +56,7 @@ route(
       401: problemResponse("Missing or wrong admin token"),
     },
   },
+  requireAdmin,
   async (c) => {
     const q = queryParams(c.req.url, ListQuery);
     const limit = q.limit ?? 50;
@@ -80,6 +80,7 @@ route(
       404: problemResponse("No such parked message"),
     },
   },
+  requireAdmin,
   async (c) => {
     const id = c.req.param("id")!;
     const replayed = await replayDeadLetter(database(c.env.DB), (queue) => producerFor(c.env, queue), id, new Date());

@@ -1,13 +1,14 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { database } from "../../db/client";
 import { getTask } from "../../imports/tasks/tasks";
-import { completeMultipart, putFile, putPart, SAMPLE_CSV, startMultipart } from "../../imports/tasks/uploads";
+import { completeMultipart, putFile, putPart, startMultipart } from "../../imports/tasks/uploads";
 import { Problem } from "../../lib/problem";
 import type { AppEnv } from "../app-env";
+import { requireKey } from "../auth";
 import { problemResponse, route } from "../openapi";
 import { jsonBody } from "../validate";
 
-/** File routes; mounted after importRoutes, whose middleware already demands a user key on /imports/*. */
+/** The task's file routes; each takes a user key. */
 export const importFileRoutes = new OpenAPIHono<AppEnv>();
 
 const security: Record<string, string[]>[] = [{ basicKey: [] }, { bearerKey: [] }];
@@ -36,6 +37,7 @@ route(
       411: problemResponse("No Content-Length"),
     },
   },
+  requireKey("user"),
   async (c) => {
     const db = database(c.env.DB);
     const task = await getTask(db, c.var.owner.accountId, c.req.param("id")!);
@@ -54,6 +56,7 @@ route(
     request: { params: z.object({ id: z.string() }) },
     responses: { 200: { description: "Started", content: json(z.object({ upload_id: z.string(), part_size: z.number() })) } },
   },
+  requireKey("user"),
   async (c) => {
     const task = await getTask(database(c.env.DB), c.var.owner.accountId, c.req.param("id")!);
     return c.json(await startMultipart(c.env.FILES, task));
@@ -71,6 +74,7 @@ route(
     request: { params: z.object({ id: z.string(), upload_id: z.string(), part_number: z.string() }) },
     responses: { 200: { description: "Stored", content: json(z.object({ part_number: z.number(), etag: z.string() })) } },
   },
+  requireKey("user"),
   async (c) => {
     const part = Number(c.req.param("part_number"));
     if (!Number.isInteger(part) || part < 1 || part > 10_000) {
@@ -99,24 +103,11 @@ route(
     request: { params: z.object({ id: z.string(), upload_id: z.string() }), body: { required: true, content: json(CompleteInput) } },
     responses: { 200: { description: "Stored", content: json(FileOut) } },
   },
+  requireKey("user"),
   async (c) => {
     const db = database(c.env.DB);
     const task = await getTask(db, c.var.owner.accountId, c.req.param("id")!);
     const input = await jsonBody(c.req.raw, CompleteInput);
     return c.json(await completeMultipart(db, c.env.FILES, task, c.req.param("upload_id")!, input.parts, input.name ?? "upload.csv", new Date()));
   },
-);
-
-/** The sample needs no key: the dashboard links to it directly. */
-export const sampleRoutes = new OpenAPIHono<AppEnv>();
-route(
-  sampleRoutes,
-  {
-    method: "get",
-    path: "/imports/sample.csv",
-    summary: "A sample file: header and example rows",
-    tags: ["Files"],
-    responses: { 200: { description: "CSV", content: { "text/csv": { schema: z.string() } } } },
-  },
-  (c) => c.body(SAMPLE_CSV, 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": 'attachment; filename="sample.csv"' }),
 );

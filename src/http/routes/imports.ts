@@ -3,14 +3,14 @@ import type { Database } from "../../db/client";
 import { database } from "../../db/client";
 import { NewTask, TaskOut, TaskPatch } from "../../imports/tasks/task-schema";
 import { createTask, deleteTask, getTask, lastRuns, launchTask, listTasks, patchTask, pauseTask, type TaskRow, toApiTask } from "../../imports/tasks/tasks";
+import { SAMPLE_CSV } from "../../imports/tasks/uploads";
 import type { AppEnv } from "../app-env";
 import { requireKey } from "../auth";
 import { problemResponse, route } from "../openapi";
 import { jsonBody, queryParams } from "../validate";
 
+/** Task routes; each takes a user key, except the sample file. */
 export const importRoutes = new OpenAPIHono<AppEnv>();
-importRoutes.use("/imports/*", requireKey("user"));
-importRoutes.use("/imports", requireKey("user"));
 
 const security: Record<string, string[]>[] = [{ basicKey: [] }, { bearerKey: [] }];
 const IdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
@@ -20,6 +20,20 @@ async function present(db: Database, row: TaskRow) {
   const last = await lastRuns(db, [row.id]);
   return toApiTask(row, last.get(row.id) ?? null);
 }
+
+// No key: the dashboard links to it directly. Added first: routes run in the order they are added,
+// and /imports/{id} would take sample.csv for an id.
+route(
+  importRoutes,
+  {
+    method: "get",
+    path: "/imports/sample.csv",
+    summary: "A sample file: header and example rows",
+    tags: ["Files"],
+    responses: { 200: { description: "CSV", content: { "text/csv": { schema: z.string() } } } },
+  },
+  (c) => c.body(SAMPLE_CSV, 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": 'attachment; filename="sample.csv"' }),
+);
 
 route(
   importRoutes,
@@ -32,6 +46,7 @@ route(
     request: { body: { required: true, content: json(NewTask) } },
     responses: { 201: { description: "Created", content: json(TaskOut) }, 422: problemResponse("Invalid task") },
   },
+  requireKey("user"),
   async (c) => {
     const input = await jsonBody(c.req.raw, NewTask);
     const db = database(c.env.DB);
@@ -51,6 +66,7 @@ route(
     request: { query: z.object({ event: z.string().optional() }) },
     responses: { 200: { description: "Tasks", content: json(z.object({ imports: z.array(TaskOut) })) } },
   },
+  requireKey("user"),
   async (c) => {
     const q = queryParams(c.req.url, z.object({ event: z.string().optional() }));
     const db = database(c.env.DB);
@@ -74,6 +90,7 @@ route(
     request: { params: IdParam },
     responses: { 200: { description: "The task", content: json(TaskOut) }, 404: problemResponse("No such task in this account") },
   },
+  requireKey("user"),
   async (c) => {
     const db = database(c.env.DB);
     return c.json(await present(db, await getTask(db, c.var.owner.accountId, c.req.param("id")!)));
@@ -91,6 +108,7 @@ route(
     request: { params: IdParam, body: { required: true, content: json(TaskPatch) } },
     responses: { 200: { description: "The task", content: json(TaskOut) }, 409: problemResponse("Not draft or paused") },
   },
+  requireKey("user"),
   async (c) => {
     const db = database(c.env.DB);
     const row = await getTask(db, c.var.owner.accountId, c.req.param("id")!);
@@ -110,6 +128,7 @@ route(
     request: { params: IdParam },
     responses: { 204: { description: "Deleted" }, 404: problemResponse("No such task in this account") },
   },
+  requireKey("user"),
   async (c) => {
     const db = database(c.env.DB);
     const row = await getTask(db, c.var.owner.accountId, c.req.param("id")!);
@@ -134,6 +153,7 @@ for (const [action, summary, apply] of [
       request: { params: IdParam },
       responses: { 200: { description: "The task", content: json(TaskOut) }, 409: problemResponse("Illegal transition") },
     },
+    requireKey("user"),
     async (c) => {
       const db = database(c.env.DB);
       const row = await getTask(db, c.var.owner.accountId, c.req.param("id")!);

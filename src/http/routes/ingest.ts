@@ -1,10 +1,11 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { config } from "../../config";
 import { validateEvent } from "../../events/contract/normalize";
 import { eventRow } from "../../events/contract/rows";
 import { MAX_BULK_BYTES, MAX_BULK_EVENTS, MAX_EVENT_BYTES } from "../../events/contract/rules";
 import { BulkInput, EventInput } from "../../events/contract/schema";
 import { ingestEvents } from "../../events/ingest/bulk";
-import { sendSingleEvent, sharesSingleEventSends } from "../../events/ingest/single-sends";
+import { sendSingleEvent } from "../../events/ingest/single-sends";
 import { Problem } from "../../lib/problem";
 import type { AppEnv } from "../app-env";
 import { requireKey } from "../auth";
@@ -55,7 +56,7 @@ route(
     if (!result.ok) throw new Problem(422, "The event is not valid", result.errors);
     await withinLimit();
     const row = eventRow(result.event, receivedAt.toISOString());
-    await sendSingleEvent(c.env.EVENTS_QUEUE, c.var.owner.accountId, row, sharesSingleEventSends(c.env));
+    await sendSingleEvent(c.env.EVENTS_QUEUE, c.var.owner.accountId, row, config(c.env).shareSingleEventSends);
     return c.json({ status: "ok" as const, event_uuid: result.event.event_uuid });
   },
 );

@@ -7,9 +7,10 @@ import { filesOf, getRun, hasActiveRun, listRuns, startRun, toApiRun } from "../
 import { getTask } from "../../imports/tasks/tasks";
 import { Problem } from "../../lib/problem";
 import type { AppEnv } from "../app-env";
+import { requireKey } from "../auth";
 import { problemResponse, route } from "../openapi";
 
-/** Run routes; mounted after importRoutes, whose middleware already demands a user key on /imports/*. */
+/** A task's run routes; each takes a user key. */
 export const runRoutes = new OpenAPIHono<AppEnv>();
 const security: Record<string, string[]>[] = [{ basicKey: [] }, { bearerKey: [] }];
 
@@ -43,6 +44,7 @@ route(
       409: problemResponse("Not launched, or a run is active"),
     },
   },
+  requireKey("user"),
   async (c) => {
     const db = database(c.env.DB);
     const task = await getTask(db, c.var.owner.accountId, c.req.param("id")!);
@@ -68,6 +70,7 @@ route(
     request: { params: z.object({ id: z.string() }) },
     responses: { 200: { description: "Runs", content: { "application/json": { schema: z.object({ runs: z.array(RunOut) }) } } } },
   },
+  requireKey("user"),
   async (c) => {
     const db = database(c.env.DB);
     const task = await getTask(db, c.var.owner.accountId, c.req.param("id")!);
@@ -91,6 +94,7 @@ route(
     request: { params: z.object({ id: z.string(), run_id: z.string() }) },
     responses: { 200: { description: "CSV", content: { "text/csv": { schema: z.string() } } }, 404: problemResponse("No such run in this account") },
   },
+  requireKey("user"),
   async (c) => {
     const db = database(c.env.DB);
     const task = await getTask(db, c.var.owner.accountId, c.req.param("id")!);

@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { faultAt } from "eei-faults";
-import { z } from "zod";
+import { config } from "../../config";
 import type { Database } from "../../db/client";
 import { runFiles, runs, tasks } from "../../db/schema";
 import { statement } from "../../db/statement";
@@ -17,7 +17,6 @@ import { contentUuid, rowUuidFactory } from "./row-uuid";
 
 /** A chunk is IMPORT_CHUNK_ROWS rows or this many characters, whichever comes first. */
 export const CHUNK_CHARS = 2_000_000;
-const ChunkRows = z.coerce.number().int().min(1).max(100_000).catch(10_000);
 const ERRORS_STATEMENT_BYTES = 900_000;
 
 const RECORD_ERRORS = `INSERT INTO run_errors (run_id, file_index, line, cells, error)
@@ -70,7 +69,7 @@ export async function processChunk(db: Database, env: Env, job: ChunkJob, now: D
       from = { offset: sniffed.bomBytes, line: 1 };
     }
     const bytes = await openAt(env.FILES, file.r2Key, gzip, from.offset);
-    const maxRows = ChunkRows.parse(env.IMPORT_CHUNK_ROWS);
+    const maxRows = config(env).importChunkRows;
     const read = await readRecords(bytes, from, decoding, maxRows + (file.header ? 0 : 1), CHUNK_CHARS);
     // A chunk that stopped on its row limit exactly at the end of a plain file has read it all.
     if (!gzip && read.next.offset >= file.bytes) read.eof = true;

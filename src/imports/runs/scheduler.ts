@@ -1,6 +1,6 @@
 import { and, eq, isNotNull, lte, sql } from "drizzle-orm";
 import { faultAt } from "eei-faults";
-import { z } from "zod";
+import { config } from "../../config";
 import type { Database } from "../../db/client";
 import { runFiles, runs, tasks } from "../../db/schema";
 import { log } from "../../lib/log";
@@ -10,13 +10,11 @@ import type { Schedule } from "../tasks/task-schema";
 import { failFetch, failProcessing, hasActiveRun, startRun } from "./runs";
 
 /**
- * A run with no progress for this long is resumed from its last checkpoint; after MAX_RESUMES
- * resumes in a row without progress in between, it fails (any progress sets the count back to 0).
+ * A run with no progress for STUCK_AFTER_SECONDS (config.ts) is resumed from its last checkpoint;
+ * after MAX_RESUMES resumes in a row without progress in between, it fails (any progress sets the
+ * count back to 0).
  */
-const STUCK_AFTER_SECONDS = 600;
 export const MAX_RESUMES = 3;
-/** STUCK_AFTER_SECONDS can be lowered by configuration (the soak suite uses seconds, not minutes). */
-const StuckSeconds = z.coerce.number().int().min(1).catch(STUCK_AFTER_SECONDS);
 const TASKS_PER_TICK = 200;
 
 /**
@@ -81,7 +79,7 @@ function duration(seconds: number): string {
  * A run still stuck after MAX_RESUMES fails with a reason.
  */
 async function sweepStuck(db: Database, env: Env, now: Date) {
-  const stuckSeconds = StuckSeconds.parse(env.STUCK_AFTER_SECONDS);
+  const stuckSeconds = config(env).stuckAfterSeconds;
   const at = now.toISOString();
   const cutoff = new Date(now.getTime() - stuckSeconds * 1000).toISOString();
   const gaveUp = `made no progress for ${duration(stuckSeconds)}, even after ${MAX_RESUMES} resumes`;

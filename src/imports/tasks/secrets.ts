@@ -1,27 +1,12 @@
-import { z } from "zod";
-import { Problem } from "../../lib/problem";
+import { config } from "../../config";
 
-/** SECRETS_KEY: base64 of exactly 32 bytes (an AES-256 key). */
-const SecretsKey = z.string().transform((v, ctx) => {
-  try {
-    const bytes = Uint8Array.from(atob(v.trim()), (c) => c.charCodeAt(0));
-    if (bytes.length === 32) return bytes;
-  } catch {
-    // reported below
-  }
-  ctx.addIssue({ code: "custom", message: "SECRETS_KEY must be base64 of 32 bytes (openssl rand -base64 32)" });
-  return z.NEVER;
-});
-
-const keys = new Map<string, Promise<CryptoKey>>();
+const keys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
 
 function aesKey(env: Env): Promise<CryptoKey> {
-  const raw = env.SECRETS_KEY;
+  const raw = config(env).secretsKey;
   let key = keys.get(raw);
   if (!key) {
-    const parsed = SecretsKey.safeParse(raw);
-    if (!parsed.success) throw new Problem(500, "The server's SECRETS_KEY is not configured correctly");
-    key = crypto.subtle.importKey("raw", parsed.data, "AES-GCM", false, ["encrypt", "decrypt"]);
+    key = crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
     keys.set(raw, key);
   }
   return key;

@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { z } from "zod";
+import { config } from "../../../config";
 import type { Database } from "../../../db/client";
 import { runFiles, runs, s3Objects, type tasks } from "../../../db/schema";
 import { log } from "../../../lib/log";
@@ -11,7 +11,6 @@ import { r2Writer } from "../r2-writer";
 import { S3Error, type S3Object, s3Client } from "./client";
 import { globToRegExp } from "./glob";
 
-const PageSize = z.coerce.number().int().min(1).max(1000).catch(1000);
 /**
  * Objects staged per fetch job. A Worker invocation has a subrequest budget (50 on the Free plan,
  * and wrangler dev applies it): each object costs a GET and an R2 write, so a large listing is
@@ -32,7 +31,7 @@ export async function fetchS3Run(db: Database, env: Env, run: RunRow, task: type
   const client = s3Client(
     { ...source, secret_access_key: secrets.secret_access_key ?? "" },
     {
-      pageSize: PageSize.parse(env.S3_LIST_PAGE_SIZE),
+      pageSize: config(env).s3ListPageSize,
       timeoutMs: sourceTimeoutMs(env),
     },
   );
