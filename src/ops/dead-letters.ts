@@ -1,4 +1,4 @@
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, lt, or } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { deadLetters } from "../db/schema";
 import { log } from "../lib/log";
@@ -44,15 +44,49 @@ export function summarize(body: string): Record<string, string> {
   }
 }
 
-/** Newest first, `limit` at a time; `before` is the parked_at of the last row seen. */
-export async function listDeadLetters(db: Database, limit: number, before?: string): Promise<DeadLetter[]> {
+/** Where a page of the list ends: the last row's sort key, which is unique (the id breaks parked_at ties). */
+export interface DeadLetterCursor {
+  parkedAt: string;
+  id: string;
+}
+
+/**
+ * Newest first, `limit` at a time, after `before` (the last row of the previous page). A whole batch
+ * shares one parked_at, so the page boundary is the (parked_at, id) pair, compared as a tuple in the
+ * order the rows are sorted.
+ */
+export async function listDeadLetters(db: Database, limit: number, before?: DeadLetterCursor): Promise<DeadLetter[]> {
   return db
     .select()
     .from(deadLetters)
-    .where(before ? lt(deadLetters.parkedAt, before) : undefined)
+    .where(before ? or(lt(deadLetters.parkedAt, before.parkedAt), and(eq(deadLetters.parkedAt, before.parkedAt), lt(deadLetters.id, before.id))) : undefined)
     .orderBy(desc(deadLetters.parkedAt), desc(deadLetters.id))
     .limit(limit)
     .all();
+}
+
+/** The opaque `before` a client sends back: base64url of the JSON array [parked_at, id]. */
+export function encodeDeadLetterCursor(row: DeadLetterCursor): string {
+  const bytes = new TextEncoder().encode(JSON.stringify([row.parkedAt, row.id]));
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+}
+
+/** The cursor inside `text`, or null when it is not one encodeDeadLetterCursor made. */
+export function decodeDeadLetterCursor(text: string): DeadLetterCursor | null {
+  try {
+    const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+    const json = new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0)));
+    const value = JSON.parse(json) as unknown;
+    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === "string" && v.length > 0)) {
+      return { parkedAt: value[0] as string, id: value[1] as string };
+    }
+  } catch {
+    // falls through: not a cursor this list issued
+  }
+  return null;
 }
 
 /**

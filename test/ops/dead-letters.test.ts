@@ -67,6 +67,37 @@ describe("dead letters", () => {
     expect(JSON.parse(d.body)).toEqual({ kind: "chunk", run_id: runId, file_index: 0, offset: 0, line: 1, row: 0 });
   });
 
+  it("page by a cursor that never splits a batch: each message of one batch comes once, newest first", async () => {
+    const tag = crypto.randomUUID();
+    const ids = Array.from({ length: 5 }, (_, i) => `dl-page-${tag}-${i}`);
+    await deadLetter(
+      "eei-events-dlq",
+      ids.map((id) => ({ id, body: eventsMessage(acct.account_id, [{ event: "lost", customer_id: tag }]) })),
+    );
+    const seen: string[] = [];
+    let before: string | null = null;
+    for (let page = 0; page < 100; page++) {
+      const res = await call(`/admin/dead-letters?limit=2${before ? `&before=${encodeURIComponent(before)}` : ""}`, { headers: admin });
+      expect(res.status, res.text).toBe(200);
+      seen.push(...(res.json.dead_letters as any[]).map((d) => d.id));
+      before = res.json.next_before;
+      if (before === null) break;
+    }
+    expect(before).toBeNull();
+    // One batch shares one parked_at, so within it the list is ordered by id, descending.
+    expect(seen.filter((id) => id.includes(tag))).toEqual([...ids].reverse());
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
+  it("refuse a before that is not a cursor the list returned, naming the parameter", async () => {
+    for (const before of ["2024-01-01T00:00:00.000Z", "not base64!", btoa("[1,2]")]) {
+      const res = await call(`/admin/dead-letters?before=${encodeURIComponent(before)}`, { headers: admin });
+      expect(res.status, before).toBe(422);
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+      expect(res.json.errors.map((e: { field: string }) => e.field)).toEqual(["before"]);
+    }
+  });
+
   it("are for operators only: the admin token is required, and an unknown id is 404", async () => {
     expect((await call("/admin/dead-letters", { key: acct.user_api_key })).status).toBe(401);
     expect((await call("/admin/dead-letters/x/replay", { method: "POST", key: acct.user_api_key })).status).toBe(401);

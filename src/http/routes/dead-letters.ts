@@ -1,7 +1,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { database } from "../../db/client";
 import { Problem } from "../../lib/problem";
-import { type DeadLetter, listDeadLetters, replayDeadLetter, summarize } from "../../ops/dead-letters";
+import { type DeadLetter, decodeDeadLetterCursor, encodeDeadLetterCursor, listDeadLetters, replayDeadLetter, summarize } from "../../ops/dead-letters";
 import { producerFor, QUEUES, type WorkQueue } from "../../queues";
 import type { AppEnv } from "../app-env";
 import { requireAdmin } from "../auth";
@@ -25,7 +25,11 @@ const DeadLetterOut = z
   .openapi("DeadLetter");
 const ListQuery = z.object({
   limit: z.coerce.number().int().min(1, "must be 1–100").max(100, "must be 1–100").optional(),
-  before: z.string().optional().describe("parked_at of the last message seen (the next page)"),
+  before: z
+    .string()
+    .refine((v) => decodeDeadLetterCursor(v) !== null, "is not a cursor this list returned")
+    .optional()
+    .describe("next_before of the previous page (an opaque cursor)"),
 });
 
 const toApi = (d: DeadLetter): z.infer<typeof DeadLetterOut> => ({
@@ -51,17 +55,26 @@ route(
     responses: {
       200: {
         description: "Parked messages",
-        content: { "application/json": { schema: z.object({ dead_letters: z.array(DeadLetterOut), next_before: z.string().nullable() }) } },
+        content: {
+          "application/json": {
+            schema: z.object({
+              dead_letters: z.array(DeadLetterOut),
+              next_before: z.string().nullable().describe("pass as ?before= for the next page; null on the last page"),
+            }),
+          },
+        },
       },
       401: problemResponse("Missing or wrong admin token"),
+      422: problemResponse("Invalid limit or cursor"),
     },
   },
   requireAdmin,
   async (c) => {
     const q = queryParams(c.req.url, ListQuery);
     const limit = q.limit ?? 50;
-    const rows = await listDeadLetters(database(c.env.DB), limit, q.before);
-    return c.json({ dead_letters: rows.map(toApi), next_before: rows.length === limit ? rows[rows.length - 1]!.parkedAt : null });
+    const rows = await listDeadLetters(database(c.env.DB), limit, q.before ? decodeDeadLetterCursor(q.before)! : undefined);
+    const last = rows.length === limit ? rows.at(-1) : undefined;
+    return c.json({ dead_letters: rows.map(toApi), next_before: last ? encodeDeadLetterCursor(last) : null });
   },
 );
 
