@@ -9,8 +9,10 @@ import { eventInsertStatements } from "../../events/store/store";
 import { log } from "../../lib/log";
 import { type ChunkJob, chunkJob } from "../jobs";
 import { failProcessing, finishIfDone } from "../runs/runs";
-import type { Format, Mapping } from "../tasks/task-schema";
+import { taskFormat, taskMapping } from "../tasks/columns";
+import type { Format } from "../tasks/task-schema";
 import { type Decoding, readRecords, UnreadableFile } from "./csv-reader";
+import { fileHeader, storedDecoding } from "./file-columns";
 import { openAt, sniff } from "./file-stream";
 import { objectMapper, rowMapper } from "./row-mapper";
 import { contentUuid, rowUuidFactory } from "./row-uuid";
@@ -53,16 +55,17 @@ export async function processChunk(db: Database, env: Env, job: ChunkJob, now: D
   if (!file || file.done || file.nextOffset !== job.offset) return;
   const task = await db.select().from(tasks).where(eq(tasks.id, run.taskId)).get();
   if (!task) return failProcessing(db, run, "The import task was deleted", now);
-  const format = JSON.parse(task.format) as Format;
+  const format = taskFormat(task);
 
   try {
     let decoding: Decoding;
     let gzip: boolean;
     let from = { offset: job.offset, line: job.line };
-    if (file.encoding && file.newline && file.gzip !== null) {
-      // NDJSON lines never hold a raw U+0001 (JSON escapes it), so each line is one cell.
-      decoding = { label: file.encoding, newline: file.newline as Decoding["newline"], delimiter: file.kind === "ndjson" ? "\u0001" : format.delimiter };
-      gzip = file.gzip;
+    // NDJSON lines never hold a raw U+0001 (JSON escapes it), so each line is one cell.
+    const stored = storedDecoding(file, file.kind === "ndjson" ? "\u0001" : format.delimiter);
+    if (stored) {
+      decoding = stored.decoding;
+      gzip = stored.gzip;
     } else {
       const sniffed = await sniff(env.FILES, file.r2Key, file.bytes, format);
       decoding = sniffed.decoding;
@@ -74,7 +77,7 @@ export async function processChunk(db: Database, env: Env, job: ChunkJob, now: D
     const read = await readRecords(bytes, from, decoding, maxRows + (file.header ? 0 : 1), CHUNK_CHARS);
     // A chunk that stopped on its row limit exactly at the end of a plain file has read it all.
     if (!gzip && read.next.offset >= file.bytes) read.eof = true;
-    let header: string[] | null = file.header ? (JSON.parse(file.header) as string[]) : null;
+    let header = fileHeader(file);
     let records = read.records;
     if (!header) {
       const first = records[0];
@@ -82,7 +85,7 @@ export async function processChunk(db: Database, env: Env, job: ChunkJob, now: D
       header = first.cells.map((c) => c.trim());
       records = records.slice(1);
     }
-    const map = file.kind === "ndjson" ? ndjsonMapper(task, format) : rowMapper(header, JSON.parse(task.mapping) as Mapping, format, task.defaultEvent);
+    const map = file.kind === "ndjson" ? ndjsonMapper(task, format) : rowMapper(header, taskMapping(task), format, task.defaultEvent);
     const uuidOf = await rowUuidFactory(file.identity);
     const at = now.toISOString();
     const nowMs = now.getTime();
@@ -156,6 +159,6 @@ function errorStatements(d1: D1Database, runId: string, fileIndex: number, error
 
 /** Rows staged as one JSON object a line (decoded Snowflake partitions), mapped with their JSON types. */
 function ndjsonMapper(task: typeof tasks.$inferSelect, format: Format) {
-  const map = objectMapper(JSON.parse(task.mapping) as Mapping, format, task.defaultEvent);
+  const map = objectMapper(taskMapping(task), format, task.defaultEvent);
   return (cells: string[], receivedAtMs: number, uuid: string) => map(JSON.parse(cells[0] ?? "{}") as Record<string, unknown>, receivedAtMs, uuid);
 }
