@@ -9,10 +9,12 @@ import { failProcessing, type RunRow } from "../runs/runs";
 import { taskFormat } from "../tasks/columns";
 import type { Format } from "../tasks/task-schema";
 import { commitChunk } from "./commit-chunk";
-import { type Decoding, type ReadFrom, UnreadableFile } from "./csv-reader";
+import type { Decoding } from "./csv-reader";
+import type { ReadFrom } from "./decoded-text";
 import { storedDecoding } from "./file-columns";
 import { openAt, sniff } from "./file-stream";
 import { type ChunkRead, readChunk } from "./read-chunk";
+import { UnreadableFile } from "./unreadable-file";
 
 /** A chunk is IMPORT_CHUNK_ROWS rows or this many characters, whichever comes first. */
 export const CHUNK_CHARS = 2_000_000;

@@ -3,10 +3,12 @@ import { eventRow } from "../../events/contract/rows";
 import { taskMapping } from "../tasks/columns";
 import type { Format } from "../tasks/task-schema";
 import type { TaskRow } from "../tasks/tasks";
-import { type CsvRecord, type Decoding, type ReadFrom, readRecords, UnreadableFile } from "./csv-reader";
+import { type CsvRecord, type Decoding, readRecords } from "./csv-reader";
+import type { ReadFrom } from "./decoded-text";
 import { fileHeader } from "./file-columns";
 import { type Mapped, objectMapper, rowMapper } from "./row-mapper";
 import { contentUuid, rowUuidFactory } from "./row-uuid";
+import { UnreadableFile } from "./unreadable-file";
 
 /** What a chunk job reads: the file and its task, how the file decodes, and how much to take. */
 export interface ChunkInput {
