@@ -82,13 +82,10 @@ async function currentChunk(db: Database, job: ChunkJob): Promise<{ run: RunRow;
  * first chunk, what the file's first bytes say (then reading starts after any byte-order mark).
  */
 async function chooseDecoding(bucket: R2Bucket, file: RunFileRow, format: Format, job: ChunkJob): Promise<Opening> {
-  // NDJSON lines never hold a raw U+0001 (JSON escapes it), so each line is one cell.
-  const delimiter = file.kind === "ndjson" ? "\u0001" : format.delimiter;
-  const stored = storedDecoding(file, delimiter);
+  const stored = storedDecoding(file, format.delimiter);
   if (stored) return { ...stored, from: { offset: job.offset, line: job.line } };
   const sniffed = await sniff(bucket, file.r2Key, file.bytes, format);
-  const decoding: Decoding = { ...sniffed.decoding, delimiter };
-  return { decoding, gzip: sniffed.gzip, from: { offset: sniffed.bomBytes, line: 1 } };
+  return { decoding: sniffed.decoding, gzip: sniffed.gzip, from: { offset: sniffed.bomBytes, line: 1 } };
 }
 
 /** Queues the chunk that starts where this one ended. */

@@ -6,6 +6,7 @@ import type { TaskRow } from "../tasks/tasks";
 import { type CsvRecord, type Decoding, readRecords } from "./csv-reader";
 import type { ReadFrom } from "./decoded-text";
 import { fileHeader } from "./file-columns";
+import { readJsonLines } from "./ndjson-reader";
 import { type Mapped, objectMapper, rowMapper } from "./row-mapper";
 import { contentUuid, rowUuidFactory } from "./row-uuid";
 import { UnreadableFile } from "./unreadable-file";
@@ -56,22 +57,18 @@ async function readCsvChunk(bytes: ReadableStream<Uint8Array>, from: ReadFrom, i
 
 /** Rows staged as one JSON object a line (decoded Snowflake partitions), mapped with their JSON types. */
 async function readJsonChunk(bytes: ReadableStream<Uint8Array>, from: ReadFrom, input: ChunkInput): Promise<ChunkRead> {
-  const { read, header, records } = await readWithHeader(bytes, from, input);
+  const read = await readJsonLines(bytes, from, input.decoding.label, input.maxRows, input.maxChars);
   const map = objectMapper(taskMapping(input.task), input.format, input.task.defaultEvent);
   const nowMs = input.now.getTime();
   const sorted = sortRows(input.now);
-  for (const rec of records) {
-    const text = rec.cells[0] ?? "{}";
-    sorted.add(
-      rec.line,
-      rec.cells,
-      rec.error ? { ok: false, error: rec.error } : map(JSON.parse(text), nowMs, contentUuid(input.file.identity, rec.cells[0] ?? "")),
-    );
+  for (const row of read.rows) {
+    // The row's content names it: a query re-run may return the rows in another order.
+    sorted.add(row.line, [row.text], row.ok ? map(row.value, nowMs, contentUuid(input.file.identity, row.text)) : { ok: false, error: row.error });
   }
-  return { ...sorted.rows, rows: records.length, header, next: read.next, eof: read.eof };
+  return { ...sorted.rows, rows: read.rows.length, header: fileHeader(input.file), next: read.next, eof: read.eof };
 }
 
-/** Reads the records; the file's first chunk takes one more, its header row, which is not data. */
+/** Reads the CSV records; the file's first chunk takes one more, its header row, which is not data. */
 async function readWithHeader(bytes: ReadableStream<Uint8Array>, from: ReadFrom, input: ChunkInput) {
   const stored = fileHeader(input.file);
   const read = await readRecords(bytes, from, input.decoding, input.maxRows + (stored ? 0 : 1), input.maxChars);
