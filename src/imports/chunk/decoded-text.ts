@@ -7,7 +7,7 @@ export interface ReadFrom {
   line: number;
 }
 
-/** A record this long is a runaway (a quote left open), not data: fail instead of buffering the file. */
+/** A record this long is a runaway (a quote left open, a line never ended), not data: fail instead of buffering the file. */
 export const MAX_RECORD_CHARS = 8_000_000;
 
 const unitBytes = (label: string) => (label.startsWith("utf-16") ? 2 : 1);
