@@ -1,5 +1,6 @@
 import type { Format } from "../tasks/task-schema";
-import { type Decoding, detectNewline, UnreadableFile } from "./csv-reader";
+import { type Decoding, detectNewline } from "./csv-reader";
+import { UnreadableFile } from "./unreadable-file";
 
 /** Drops the first `n` bytes of a stream (resuming inside a gzip file means decompressing up to there). */
 function skipBytes(n: number): TransformStream<Uint8Array, Uint8Array> {

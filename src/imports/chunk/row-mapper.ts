@@ -2,8 +2,8 @@ import { type NormalizedEvent, validateEvent } from "../../events/contract/norma
 import { EVENT_FIELDS, IDENTIFIERS } from "../../events/contract/rules";
 import { setMember } from "../../lib/members";
 import type { Format, Mapping } from "../tasks/task-schema";
-import { UnreadableFile } from "./csv-reader";
 import { type AttrType, convert } from "./typed-cells";
+import { UnreadableFile } from "./unreadable-file";
 
 interface Column {
   target: string;

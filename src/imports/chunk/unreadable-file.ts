@@ -1,0 +1,2 @@
+/** A fatal problem with the file as a whole: the run fails with `message`. */
+export class UnreadableFile extends Error {}
