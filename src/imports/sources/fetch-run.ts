@@ -14,6 +14,6 @@ export async function fetchRun(db: Database, env: Env, runId: string, now: () =>
   if (!task) return void (await failFetch(db, run, "The import task was deleted", now()));
   const source = taskSource(task);
   if (source.type === "s3") return fetchS3Run(db, env, run, task, source, now);
-  if (source.type === "snowflake") return fetchSnowflakeRun(db, env, run, task, now);
+  if (source.type === "snowflake") return fetchSnowflakeRun(db, env, run, task, source, now);
   return void (await stageUpload(db, env, run, task, now())); // an upload: a resumed run's start
 }
