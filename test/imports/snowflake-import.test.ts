@@ -142,6 +142,27 @@ describe("Snowflake imports through the SQL API v2", () => {
     expect((await stats("parted")).executions).toBe(1);
   });
 
+  it("stages a result of more partitions than a fetch job takes over several jobs, running the statement once and keeping the largest watermark cell", async () => {
+    const tag = crypto.randomUUID();
+    // 12 partitions: more than one job's 10. The largest n is in partition 0, staged by the first job.
+    await dataset("many", {
+      rowType: [
+        { name: "customer_id", type: "text" },
+        { name: "n", type: "fixed" },
+      ],
+      rows: Array.from({ length: 23 }, (_, i) => [tag, String(i === 0 ? 100 : i)]),
+      partitionSize: 2,
+    });
+    const taskId = await snowflakeTask("select * from many", { source: { incremental_column: "n" } });
+    const run = await runNow(taskId);
+    expect(run.fetch.status, JSON.stringify(run)).toBe("fetched");
+    expect(run.files).toHaveLength(12);
+    expect(run.rows).toEqual({ total: 23, processed: 23, errored: 0 });
+    expect((await stats("many")).executions).toBe(1);
+    const task = await env.DB.prepare("SELECT watermark FROM tasks WHERE id = ?").bind(taskId).first<{ watermark: string }>();
+    expect(JSON.parse(task!.watermark).cell).toBe("100");
+  });
+
   it("resubmits with the same requestId after a 500, so the statement runs once", async () => {
     const tag = crypto.randomUUID();
     await dataset("lost", { rowType: [{ name: "email", type: "text" }], rows: [[`${tag}@example.com`]], faults: { post500AfterExecute: 1 } });

@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { runs, tasks } from "../../db/schema";
 import { failFetch, stageUpload } from "../runs/runs";
+import { taskSource } from "../tasks/columns";
 import { fetchS3Run } from "./s3/fetch";
 import { fetchSnowflakeRun } from "./snowflake/fetch";
 
@@ -11,9 +12,8 @@ export async function fetchRun(db: Database, env: Env, runId: string, now: () =>
   if (run?.fetchStatus !== "fetching") return; // done already: a redelivered job
   const task = await db.select().from(tasks).where(eq(tasks.id, run.taskId)).get();
   if (!task) return void (await failFetch(db, run, "The import task was deleted", now()));
-  const type = (JSON.parse(task.source) as { type: string }).type;
-  if (type === "s3") return fetchS3Run(db, env, run, task, now);
-  if (type === "snowflake") return fetchSnowflakeRun(db, env, run, task, now);
-  if (type === "upload") return void (await stageUpload(db, env, run, task, now())); // a resumed run's start
-  await failFetch(db, run, `A ${type} task has nothing to fetch`, now());
+  const source = taskSource(task);
+  if (source.type === "s3") return fetchS3Run(db, env, run, task, source, now);
+  if (source.type === "snowflake") return fetchSnowflakeRun(db, env, run, task, source, now);
+  return void (await stageUpload(db, env, run, task, now())); // an upload: a resumed run's start
 }

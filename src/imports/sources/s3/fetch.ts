@@ -1,15 +1,16 @@
-import { and, eq, sql } from "drizzle-orm";
 import { config } from "../../../config";
 import type { Database } from "../../../db/client";
-import { runFiles, runs, s3Objects, type tasks } from "../../../db/schema";
+import type { tasks } from "../../../db/schema";
 import { log } from "../../../lib/log";
 import { sourceTimeoutMs } from "../../../lib/timeout";
 import { fetchJob } from "../../jobs";
-import { beginProcessing, failFetch, type RunRow } from "../../runs/runs";
+import { beginProcessing, failFetch, type RunRow, type StagedFile } from "../../runs/runs";
+import type { StoredS3Source } from "../../tasks/columns";
 import { decryptSecrets } from "../../tasks/secrets";
-import { r2Writer } from "../r2-writer";
-import { S3Error, type S3Object, s3Client } from "./client";
+import { type S3Client, S3Error, type S3Object, s3Client } from "./client";
 import { globToRegExp } from "./glob";
+import { checkpoint, stagedFiles, stageObjects } from "./stage";
+import { markImported, objectsToStage } from "./tracking";
 
 /**
  * Objects staged per fetch job. A Worker invocation has a subrequest budget (50 on the Free plan,
@@ -25,8 +26,7 @@ const OBJECTS_PER_JOB = 10;
  * end the fetch failed with S3's own code and message; the task stays launched, so the next run
  * tries again.
  */
-export async function fetchS3Run(db: Database, env: Env, run: RunRow, task: typeof tasks.$inferSelect, now: () => Date): Promise<void> {
-  const source = JSON.parse(task.source) as { bucket: string; region: string; endpoint?: string; prefix?: string; pattern?: string; access_key_id: string };
+export async function fetchS3Run(db: Database, env: Env, run: RunRow, task: typeof tasks.$inferSelect, source: StoredS3Source, now: () => Date): Promise<void> {
   const secrets = task.secrets ? await decryptSecrets(env, task.secrets) : {};
   const client = s3Client(
     { ...source, secret_access_key: secrets.secret_access_key ?? "" },
@@ -37,47 +37,17 @@ export async function fetchS3Run(db: Database, env: Env, run: RunRow, task: type
   );
   const prefix = source.prefix ?? "";
   try {
-    const pattern = globToRegExp(source.pattern ?? "**");
-    const listed = (await client.list(prefix)).filter((o) => !o.key.endsWith("/") && pattern.test(o.key.slice(prefix.length)));
-    const staged = await db.select().from(runFiles).where(eq(runFiles.runId, run.id)).orderBy(runFiles.fileIndex).all();
-    const stagedIds = new Set(staged.map((f) => f.identity));
-    const fresh = (await notYetImported(db, task.id, listed)).filter((o) => !stagedIds.has(identity(task.id, o)));
-
+    const listed = await listMatching(client, prefix, source.pattern ?? "**");
+    const staged = await stagedFiles(db, run.id);
+    const fresh = await objectsToStage(db, task.id, listed, staged);
     const batch = fresh.slice(0, OBJECTS_PER_JOB);
-    const newFiles: (typeof runFiles.$inferInsert)[] = [];
-    for (const obj of batch) {
-      const fileIndex = staged.length + newFiles.length;
-      const r2Key = `runs/${run.accountId}/${run.id}/${fileIndex}`;
-      const writer = r2Writer(env.FILES, r2Key);
-      try {
-        await client.download(obj, (bytes) => writer.write(bytes));
-        newFiles.push({ runId: run.id, fileIndex, name: obj.key, r2Key, bytes: await writer.close(), identity: identity(task.id, obj) });
-      } catch (err) {
-        await writer.abort();
-        if (err instanceof S3Error) throw new S3Error(err.status, err.code, `${err.message.slice(err.code.length + 2)} (GetObject ${obj.key})`);
-        throw err;
-      }
-    }
-    if (newFiles.length > 0) {
-      // One insert a file: a multi-row insert would pass D1's 100 bound parameters.
-      await db.batch([
-        db.update(runs).set({ progressAt: now().toISOString(), resumes: 0 }).where(eq(runs.id, run.id)),
-        ...newFiles.map((f) => db.insert(runFiles).values(f)),
-      ]);
-    }
+    const newFiles = await stageObjects(env, client, run, task.id, batch, staged.length);
+    await checkpoint(db, run, newFiles, now);
     if (fresh.length > batch.length) {
       await env.CHUNKS_QUEUE.send(fetchJob(run.id), { contentType: "json" });
       return;
     }
-    // Everything new is staged: remember it by ETag and start processing, in one batch.
-    const files = [...staged, ...newFiles].map((f) => ({ name: f.name, r2Key: f.r2Key, bytes: f.bytes, identity: f.identity }));
-    const at = now().toISOString();
-    const byIdentity = new Map(listed.map((o) => [identity(task.id, o), o]));
-    const seen = files
-      .map((f) => byIdentity.get(f.identity))
-      .filter((o): o is S3Object => o !== undefined)
-      .map((o) => db.insert(s3Objects).values({ taskId: task.id, key: o.key, etag: o.etag, runId: run.id, importedAt: at }).onConflictDoNothing());
-    await beginProcessing(db, env, run, files, seen, now(), true);
+    await finish(db, env, run, task.id, listed, [...staged, ...newFiles], now);
   } catch (err) {
     if (!(err instanceof S3Error)) throw err;
     log("info", "s3 fetch failed", { run_id: run.id, code: err.code, status: err.status });
@@ -85,21 +55,15 @@ export async function fetchS3Run(db: Database, env: Env, run: RunRow, task: type
   }
 }
 
-/** The identity of an object's content: its rows' event_uuids derive from it. */
-const identity = (taskId: string, o: S3Object) => `s3:${taskId}:${o.key}@${o.etag}`;
+/** The objects under `prefix` whose key's remainder matches the glob `pattern`; "folder" keys ending in / are no files. */
+async function listMatching(client: S3Client, prefix: string, pattern: string): Promise<S3Object[]> {
+  const re = globToRegExp(pattern);
+  return (await client.list(prefix)).filter((o) => !o.key.endsWith("/") && re.test(o.key.slice(prefix.length)));
+}
 
-/** The listed objects whose (key, ETag) this task has not imported yet. */
-async function notYetImported(db: Database, taskId: string, listed: S3Object[]): Promise<S3Object[]> {
-  if (listed.length === 0) return [];
-  const seen = new Set<string>();
-  for (let i = 0; i < listed.length; i += 500) {
-    const keys = JSON.stringify(listed.slice(i, i + 500).map((o) => o.key));
-    const rows = await db
-      .select({ key: s3Objects.key, etag: s3Objects.etag })
-      .from(s3Objects)
-      .where(and(eq(s3Objects.taskId, taskId), sql`${s3Objects.key} IN (SELECT value FROM json_each(${keys}))`))
-      .all();
-    for (const r of rows) seen.add(`${r.key}\u0000${r.etag}`);
-  }
-  return listed.filter((o) => !seen.has(`${o.key}\u0000${o.etag}`));
+/** Everything new is staged: remember it by ETag and start processing, in one batch. */
+async function finish(db: Database, env: Env, run: RunRow, taskId: string, listed: S3Object[], staged: StagedFile[], now: () => Date): Promise<void> {
+  const files = staged.map((f) => ({ name: f.name, r2Key: f.r2Key, bytes: f.bytes, identity: f.identity }));
+  const seen = markImported(db, taskId, run.id, listed, files, now().toISOString());
+  await beginProcessing(db, env, run, files, seen, now(), true);
 }

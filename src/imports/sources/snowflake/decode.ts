@@ -78,6 +78,17 @@ export function decoderFor(col: Column): (cell: string | null) => Decoded {
   }
 }
 
+/** Decodes a result's rows by its rowType into objects keyed by column name, as they are staged. */
+export function rowDecoder(rowType: Column[]): (row: (string | null)[]) => Record<string, unknown> {
+  const names = rowType.map((c) => c.name);
+  const decoders = rowType.map(decoderFor);
+  return (row) => {
+    const obj: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i++) obj[names[i]!] = decoders[i]!(row[i] ?? null);
+    return obj;
+  };
+}
+
 /**
  * A value of the incremental column as a SQL API binding, so the watermark is bound, never spliced
  * into SQL (PLATFORM-FACTS §1.3: DATE binds epoch ms, timestamps epoch ns, numbers and text as text).
