@@ -15,7 +15,7 @@ export function chunkJob(runId: string, fileIndex: number, offset: number, line:
   return { kind: "chunk", run_id: runId, file_index: fileIndex, offset, line, row };
 }
 
-/** A fetch job: bring a run's source data (S3 objects) into R2, then start processing it. */
+/** A fetch job: bring a run's source data (S3 objects, or a Snowflake query's result) into R2, then start processing it. */
 export const FetchJob = z.object({ kind: z.literal("fetch"), run_id: z.string().min(1) });
 export type FetchJob = z.infer<typeof FetchJob>;
 export const fetchJob = (runId: string): FetchJob => ({ kind: "fetch", run_id: runId });
