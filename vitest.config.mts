@@ -21,6 +21,10 @@ export default defineConfig(async () => {
             // a call waiting on another call's queue send can't resume in its own request; shared
             // sends are tested against wrangler dev instead (test/service/).
             SHARE_SINGLE_EVENT_SENDS: "false",
+            SHARD_SPLIT_STEP_ROWS: "7", // so a split of a few dozen events takes many steps
+            // The shard count of every account the tests create (test/support/client.ts): npm test
+            // runs the whole suite with 1 and again with 8 (scripts/test.mjs).
+            TEST_EVENT_SHARDS: process.env.EEI_TEST_SHARDS ?? "1",
           },
           // A small ingest limit, so a test can reach it: 6 limiter calls × a lease of 50 = 300 requests a
           // minute per account (no other test sends that many from one account).

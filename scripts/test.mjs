@@ -12,7 +12,8 @@ const steps = [
   ["deploy build has no fault points", "node scripts/check-bundle.mjs"],
   ["no SQL built from strings", "node scripts/check-sql.mjs"],
   // s3rver, the local S3 server the import tests talk to, still signs with an MD4-era OpenSSL call.
-  ["vitest in workerd", "NODE_OPTIONS=--openssl-legacy-provider vitest run"],
+  ["vitest in workerd, accounts of 1 shard", "EEI_TEST_SHARDS=1 NODE_OPTIONS=--openssl-legacy-provider vitest run"],
+  ["vitest in workerd, accounts of 8 shards", "EEI_TEST_SHARDS=8 NODE_OPTIONS=--openssl-legacy-provider vitest run"],
   ["service tests against wrangler dev", "node --test --test-concurrency=1 test/service/*.service.mjs"],
 ];
 

@@ -67,6 +67,20 @@ const SETTINGS = {
     schema: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]),
     fallback: true,
   }),
+  /** A shard holding more than this many bytes starts its account's split to twice the shards (contract §6). */
+  shardSplitBytes: setting({
+    name: "SHARD_SPLIT_BYTES",
+    must: "a whole number of bytes, at least 1",
+    schema: wholeNumber(1),
+    fallback: 8 * 1024 ** 3,
+  }),
+  /** Rows one step of a split reads from an old shard (src/events/shards/event-shard.ts, splitStep). */
+  shardSplitStepRows: setting({
+    name: "SHARD_SPLIT_STEP_ROWS",
+    must: "a whole number from 1 to 10000",
+    schema: wholeNumber(1, 10_000),
+    fallback: 2000,
+  }),
   /** The Bearer token of the /admin routes. */
   adminToken: setting({ name: "ADMIN_TOKEN", must: "at least 16 characters", schema: z.string().min(16), secret: true }),
   /** The AES-256 key that encrypts connector secrets at rest. */

@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { accounts, apiKeys } from "../db/schema";
 import { randomToken, sha256Hex } from "../lib/crypto";
@@ -19,14 +19,13 @@ export interface NewAccount {
 }
 
 /** Creates an account and its two keys in one atomic batch; the plaintext keys leave only in the result. */
-export async function createAccount(db: Database, name: string, now: Date): Promise<NewAccount> {
+export async function createAccount(db: Database, name: string, eventShards: number, now: Date): Promise<NewAccount> {
   const accountId = crypto.randomUUID();
   const eventKey = PREFIX.event + randomToken(32);
   const userKey = PREFIX.user + randomToken(32);
   const createdAt = now.toISOString();
   await db.batch([
-    // The next number (schema.ts): D1 runs one statement at a time, so two creations never read the same max.
-    db.insert(accounts).values({ id: accountId, name, createdAt, num: sql`(SELECT coalesce(max(${accounts.num}), 0) + 1 FROM ${accounts})` }),
+    db.insert(accounts).values({ id: accountId, name, createdAt, eventShards }),
     db.insert(apiKeys).values([
       { keyHash: await sha256Hex(eventKey), accountId, kind: "event", createdAt },
       { keyHash: await sha256Hex(userKey), accountId, kind: "user", createdAt },

@@ -1,21 +1,14 @@
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
-export const accounts = sqliteTable(
-  "accounts",
-  {
-    id: text().primaryKey(),
-    name: text().notNull(),
-    createdAt: text().notNull(),
-    /**
-     * The account's small number, which its events are stored under (events.account_num): an
-     * integer takes 1–3 bytes in each of the events table's six B-trees where the 36-character id
-     * would take 37. Assigned at creation as max + 1; nullable only because SQLite can't add a
-     * NOT NULL column to a table with rows (0006 numbers them all).
-     */
-    num: integer(),
-  },
-  (t) => [uniqueIndex("accounts_num_idx").on(t.num)],
-);
+export const accounts = sqliteTable("accounts", {
+  id: text().primaryKey(),
+  name: text().notNull(),
+  createdAt: text().notNull(),
+  /** How many shards (SQLite Durable Objects) hold the account's events: a power of two, 1–256. */
+  eventShards: integer().notNull().default(1),
+  /** While a split runs, the shard count it started from; writers route by it until the split ends. */
+  splitFrom: integer(),
+});
 
 /** API keys are stored only as SHA-256 hashes (hex); the plaintext is shown once, at account creation. */
 export const apiKeys = sqliteTable(
@@ -29,48 +22,6 @@ export const apiKeys = sqliteTable(
     createdAt: text().notNull(),
   },
   (t) => [index("api_keys_account_idx").on(t.accountId)],
-);
-
-/**
- * Stored events. (account_num, event_uuid) is the idempotency key: inserts use ON CONFLICT DO NOTHING,
- * so a re-sent event or a re-delivered queue batch stores nothing twice. account_num is the owning
- * account's `accounts.num`; queries reach it from the account id with a one-row subquery.
- *
- * `seq` (the rowid, in storage order) breaks ties between equal timestamps. SQLite ends every index
- * entry with the rowid anyway, so an index on (account_num, customer_id, ts_ms) is already ordered by
- * (…, ts_ms, seq): a filtered page is an index range read with no sort, and no index needs a
- * 37-byte event_uuid at the end of each entry to break ties.
- * Declared as INTEGER PRIMARY KEY so a VACUUM can never renumber it under a client's cursor.
- */
-export const events = sqliteTable(
-  "events",
-  {
-    seq: integer().primaryKey(),
-    accountNum: integer().notNull(),
-    eventUuid: text().notNull(),
-    event: text().notNull(),
-    customerId: text(),
-    email: text(),
-    deviceId: text(),
-    cookie: text(),
-    productIds: text().notNull(), // JSON array of strings
-    timestamp: text().notNull(), // ISO 8601 UTC, millisecond precision
-    tsMs: integer().notNull(), // the same instant, for ordering and range filters
-    attributes: text().notNull(), // JSON object
-    source: text({ enum: ["api", "import"] }).notNull(),
-    importId: text(),
-    runId: text(),
-    receivedAt: text().notNull(),
-  },
-  (t) => [
-    uniqueIndex("events_account_uuid_idx").on(t.accountNum, t.eventUuid),
-    // Each filter's index ends with ts_ms (then, implicitly, seq): the page order. The planner never
-    // prefers scanning the whole account by time over a filter's own index.
-    index("events_account_ts_idx").on(t.accountNum, t.tsMs),
-    index("events_account_customer_idx").on(t.accountNum, t.customerId, t.tsMs),
-    index("events_account_email_idx").on(t.accountNum, t.email, t.tsMs),
-    index("events_account_event_idx").on(t.accountNum, t.event, t.tsMs),
-  ],
 );
 
 /**

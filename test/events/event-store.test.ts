@@ -1,9 +1,10 @@
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { database } from "../../src/db/client";
-import { type EventFilters, eventsPageQuery } from "../../src/events/store/store";
+import { shardName } from "../../src/events/shards/event-shard";
+import { PAGE } from "../../src/events/shards/shard-sql";
 import { type Account, call, createAccount, deliver } from "../support/client";
 import { eventsMessage } from "../support/messages";
+import { drainEvents, queryShards, shardRows } from "../support/shards";
 import { waitFor } from "../support/wait";
 
 let acct: Account;
@@ -11,12 +12,7 @@ beforeAll(async () => {
   acct = await createAccount("store");
 });
 
-async function rowsFor(accountId: string, customerId: string): Promise<number> {
-  const row = await env.DB.prepare("SELECT count(*) AS n FROM events WHERE account_num = (SELECT num FROM accounts WHERE id = ?) AND customer_id = ?")
-    .bind(accountId, customerId)
-    .first<{ n: number }>();
-  return row?.n ?? 0;
-}
+const rowsFor = async (accountId: string, customerId: string): Promise<number> => (await shardRows(accountId, "customer_id = ?", customerId)).length;
 
 describe("idempotent storage", () => {
   it("stores a queue batch delivered twice only once", async () => {
@@ -48,7 +44,7 @@ describe("idempotent storage", () => {
     const bulkRes = await call("/api/v1/bulkevents", { method: "POST", key: acct.event_api_key, json: { events: [item, item] } });
     expect(bulkRes.status, bulkRes.text).toBe(200);
     await waitFor(async () => ((await rowsFor(acct.account_id, tag)) >= 1 ? true : undefined), "the resent event to be stored");
-    await new Promise((r) => setTimeout(r, 1500)); // let every queued copy reach the consumer
+    await drainEvents(acct); // every queued copy has reached the consumer
     expect(await rowsFor(acct.account_id, tag)).toBe(1);
   });
 
@@ -166,12 +162,10 @@ describe("an accepted event survives the trip unchanged", () => {
     const old = rows.map((r: unknown[]) => r.map((v, i) => (i === 6 || i === 9 ? JSON.stringify(v) : i === 0 ? crypto.randomUUID() : v)));
     expect(typeof old[0][6]).toBe("string");
     expect((await deliver([current, `${head}\n${JSON.stringify(old)}`])).ackAll).toBe(true);
-    const stored = await env.DB.prepare("SELECT product_ids, attributes FROM events WHERE customer_id = ? ORDER BY seq")
-      .bind(tag)
-      .all<{ product_ids: string; attributes: string }>();
-    expect(stored.results).toHaveLength(2);
-    expect(stored.results[1]).toEqual(stored.results[0]);
-    expect(stored.results[0]).toEqual({ product_ids: '["a","b"]', attributes: JSON.stringify(attributes) });
+    const stored = await queryShards(acct.account_id, "SELECT product_ids, attributes FROM events WHERE customer_id = ?", tag);
+    expect(stored).toHaveLength(2);
+    expect(stored[1]).toEqual(stored[0]);
+    expect(stored[0]).toEqual({ product_ids: '["a","b"]', attributes: JSON.stringify(attributes) });
   });
 });
 
@@ -240,46 +234,54 @@ describe("GET /api/v1/events", () => {
 });
 
 describe("GET /api/v1/events with equal timestamps", () => {
-  it("lists the latest stored first and pages without losing or repeating one", async () => {
+  it("orders equal timestamps by event_uuid, descending, and pages without losing or repeating one", async () => {
     const tag = crypto.randomUUID();
-    // Three deliveries of five, all at one instant: storage order is i = 0 … 14.
+    // Three deliveries of five, all at one instant.
+    const uuids: string[] = [];
     for (let b = 0; b < 3; b++) {
-      const items = Array.from({ length: 5 }, (_, j) => ({ event: "same", customer_id: tag, timestamp: "2025-03-01T10:00:00Z", i: b * 5 + j }));
+      const items = Array.from({ length: 5 }, () => {
+        const event_uuid = crypto.randomUUID();
+        uuids.push(event_uuid);
+        return { event: "same", customer_id: tag, timestamp: "2025-03-01T10:00:00Z", event_uuid };
+      });
       await deliver([eventsMessage(acct.account_id, items)]);
     }
-    const seen: number[] = [];
+    const seen: string[] = [];
     let cursor: string | null = null;
     do {
       const res = await call(`/api/v1/events?customer_id=${tag}&limit=4${cursor ? `&cursor=${cursor}` : ""}`, { key: acct.user_api_key });
       expect(res.status, res.text).toBe(200);
-      seen.push(...res.json.events.map((e: { attributes: { i: number } }) => e.attributes.i));
+      seen.push(...res.json.events.map((e: { event_uuid: string }) => e.event_uuid));
       cursor = res.json.next_cursor;
     } while (cursor);
-    expect(seen).toEqual(Array.from({ length: 15 }, (_, i) => 14 - i));
+    expect(seen).toEqual([...uuids].sort().reverse());
   });
 
-  // Pages must stay index range reads as an account grows: a sort (a temp B-tree) over an
-  // account's events would make every page cost as much as the whole account.
-  it.each<[string, string, EventFilters]>([
-    ["no filter", "events_account_ts_idx", {}],
-    ["customer_id", "events_account_customer_idx", { customerId: "c" }],
-    ["email", "events_account_email_idx", { email: "e@example.com" }],
-    ["event", "events_account_event_idx", { event: "purchase" }],
-    ["customer_id after a cursor", "events_account_customer_idx", { customerId: "c", after: { tsMs: 1_700_000_000_000, seq: 42 } }],
-    ["since and until", "events_account_ts_idx", { sinceMs: 1_600_000_000_000, untilMs: 1_700_000_000_000 }],
-  ])("reads a page filtered by %s from %s, with no sort", async (_, index, filters) => {
-    const query = eventsPageQuery(database(env.DB), acct.account_id, filters, 101).toSQL();
-    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${query.sql}`)
-      .bind(...query.params)
-      .all<{ detail: string }>();
-    const details = plan.results.map((r) => r.detail).join("\n");
+  // Pages must stay index range reads as a shard grows: a sort (a temp B-tree) over a shard's
+  // events would make every page cost as much as the whole shard.
+  it.each<[string, keyof typeof PAGE, string, SqlStorageValue[]]>([
+    ["no filter", "none", "events_ts_idx", [null, -1e15, 1e15, 1e15, "", null, null, null, 101]],
+    ["customer_id", "customer_id", "events_customer_idx", ["c", -1e15, 1e15, 1e15, "", "c", null, null, 101]],
+    ["email", "email", "events_email_idx", ["e@example.com", -1e15, 1e15, 1e15, "", null, "e@example.com", null, 101]],
+    ["event", "event", "events_event_idx", ["purchase", -1e15, 1e15, 1e15, "", null, null, "purchase", 101]],
+    ["customer_id and event after a cursor", "customer_id", "events_customer_idx", ["c", -1e15, 1e15, 1_700_000_000_000, "u", "c", null, "e", 101]],
+    ["since and until", "none", "events_ts_idx", [null, 1_600_000_000_000, 1_700_000_000_000, 1e15, "", null, null, null, 101]],
+  ])("reads a shard's page filtered by %s from its index, with no sort", async (_, leading, index, params) => {
+    const stub = env.EVENT_SHARDS.get(env.EVENT_SHARDS.idFromName(shardName(acct.account_id, 0)));
+    const details = await runInDurableObject(stub, (_instance, state) =>
+      state.storage.sql
+        .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${PAGE[leading]}`, ...params)
+        .toArray()
+        .map((r) => r.detail)
+        .join("\n"),
+    );
     expect(details).toContain(`USING INDEX ${index}`);
     expect(details).not.toContain("TEMP B-TREE");
   });
 });
 
 describe("GET /api/v1/event/debug", () => {
-  it("returns the most recently stored event of each event name", async () => {
+  it("returns the most recently received event of each event name", async () => {
     const dbg = await createAccount("debug");
     await deliver([
       eventsMessage(dbg.account_id, [
@@ -287,6 +289,8 @@ describe("GET /api/v1/event/debug", () => {
         { event: "b", customer_id: "1", n: 1 },
       ]),
     ]);
+    const before = Date.now();
+    await waitFor(async () => (Date.now() > before ? true : undefined), "the clock to move on"); // a later received_at
     await deliver([eventsMessage(dbg.account_id, [{ event: "a", customer_id: "1", n: 2 }])]);
     const res = await call("/api/v1/event/debug", { key: dbg.event_api_key });
     expect(res.status, res.text).toBe(200);

@@ -1,10 +1,10 @@
-import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { backoffSeconds } from "../../src/lib/retry";
 import { type Account, createAccount, deliver } from "../support/client";
 import { eventsMessage } from "../support/messages";
+import { renameInShards } from "../support/shards";
 
-// This file breaks the events table on purpose; storage is isolated per test file, so no other file sees it.
+// This file breaks its account's shards on purpose; storage is isolated per test file, so no other file sees it.
 let acct: Account;
 beforeAll(async () => {
   acct = await createAccount("consumer");
@@ -29,14 +29,14 @@ describe("the events queue consumer", () => {
   });
 
   it("never acks a message whose events could not be stored", async () => {
-    await env.DB.exec("ALTER TABLE events RENAME TO events_gone");
+    await renameInShards(acct.account_id, "events", "events_gone");
     try {
       const result = await deliver([eventsMessage(acct.account_id, [{ event: "lost", customer_id: "c1" }])], 3);
       expect(result.explicitAcks).toHaveLength(0);
       expect(result.ackAll).toBe(false);
       expect(result.retryMessages).toHaveLength(1);
     } finally {
-      await env.DB.exec("ALTER TABLE events_gone RENAME TO events");
+      await renameInShards(acct.account_id, "events_gone", "events");
     }
   });
 });

@@ -2,6 +2,8 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Account, ADMIN_TOKEN, call, createAccount, deliver } from "../support/client";
 import { eventsMessage } from "../support/messages";
+import { countStored, drainEvents } from "../support/shards";
+import { waitFor } from "../support/wait";
 
 let a: Account;
 let b: Account;
@@ -93,10 +95,9 @@ describe("tenant isolation", () => {
     const tag = crypto.randomUUID();
     const res = await call("/api/v1/event", { method: "POST", key: b.event_api_key, json: { event: "theirs", customer_id: tag } });
     expect(res.status).toBe(200);
-    await new Promise((r) => setTimeout(r, 1500));
-    const row = await env.DB.prepare("SELECT accounts.id AS account_id FROM events JOIN accounts ON accounts.num = events.account_num WHERE event_uuid = ?")
-      .bind(res.json.event_uuid)
-      .first<{ account_id: string }>();
-    expect(row?.account_id).toBe(b.account_id);
+    const uuid = res.json.event_uuid;
+    await waitFor(async () => ((await countStored(b.account_id, "event_uuid = ?", uuid)) === 1 ? true : undefined), "the event stored under its sender");
+    await drainEvents(a);
+    expect(await countStored(a.account_id, "event_uuid = ?", uuid)).toBe(0);
   });
 });

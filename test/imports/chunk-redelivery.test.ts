@@ -4,6 +4,8 @@ import { chunkJob } from "../../src/imports/jobs";
 import worker from "../../src/index";
 import { type Account, call, createAccount } from "../support/client";
 import { createUploadTask, importFile, launch, runs, settledRun, tick, upload } from "../support/imports";
+import { countStored } from "../support/shards";
+import { waitFor } from "../support/wait";
 
 let acct: Account;
 beforeAll(async () => {
@@ -16,7 +18,7 @@ async function deliverChunk(job: ReturnType<typeof chunkJob>) {
   await worker.queue(batch, env);
   return getQueueResult(batch, ctx);
 }
-const count = async (runId: string) => (await env.DB.prepare("SELECT count(*) AS n FROM events WHERE run_id = ?").bind(runId).first<{ n: number }>())!.n;
+const count = (runId: string) => countStored(acct.account_id, "run_id = ?", runId);
 
 const csv = (tag: string) => ["event,customer_id,n", ...Array.from({ length: 9 }, (_, i) => `view,${tag},${i}`), "bad.name,x,9"].join("\n");
 
@@ -63,7 +65,30 @@ describe("at-least-once chunk delivery", () => {
     const second = await settledRun(acct, t.id);
     expect(second.id).not.toBe(first.id);
     expect(second.rows).toEqual({ total: 10, processed: 9, errored: 1 });
-    const stored = await env.DB.prepare("SELECT count(*) AS n FROM events WHERE customer_id = ?").bind(tag).first<{ n: number }>();
-    expect(stored?.n).toBe(9);
+    expect(await countStored(acct.account_id, "customer_id = ?", tag)).toBe(9);
+  });
+
+  it("counts exactly when a chunk's events reached the shards but its D1 batch failed", async () => {
+    const t = await createUploadTask(acct);
+    const tag = crypto.randomUUID();
+    await upload(acct, t.id, csv(tag));
+    // Every chunk of this task fails at its D1 batch (after its events are stored) until the trigger goes.
+    const trigger = `fail_chunks_${t.id.replace(/-/g, "")}`;
+    await env.DB.prepare(
+      `CREATE TRIGGER ${trigger} BEFORE INSERT ON run_chunks WHEN (SELECT task_id FROM runs WHERE id = NEW.run_id) = '${t.id}'
+       BEGIN SELECT RAISE(ABORT, 'injected: the chunk batch fails'); END`,
+    ).run();
+    try {
+      await launch(acct, t.id);
+      await tick();
+      await waitFor(async () => ((await countStored(acct.account_id, "customer_id = ?", tag)) > 0 ? true : undefined), "a failed chunk's events in the shards");
+      const [stuck] = await runs(acct, t.id);
+      expect(stuck.rows).toEqual({ total: 0, processed: 0, errored: 0 });
+    } finally {
+      await env.DB.prepare(`DROP TRIGGER ${trigger}`).run();
+    }
+    const run = await settledRun(acct, t.id);
+    expect(run.rows).toEqual({ total: 10, processed: 9, errored: 1 });
+    expect(await countStored(acct.account_id, "customer_id = ?", tag)).toBe(9);
   });
 });

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { type Account, ADMIN_TOKEN, call, createAccount } from "../support/client";
 import { eventsMessage } from "../support/messages";
+import { countStored, drainEvents } from "../support/shards";
 import { waitFor } from "../support/wait";
 
 let acct: Account;
@@ -22,10 +23,7 @@ async function deadLetter(queue: string, messages: { id: string; body: unknown }
   return getQueueResult(batch, ctx);
 }
 const parked = async () => (await call("/admin/dead-letters", { headers: admin })).json.dead_letters as any[];
-const storedCount = async (customerId: string) =>
-  (await env.DB.prepare("SELECT count(*) AS n FROM events WHERE account_num = (SELECT num FROM accounts WHERE id = ?) AND customer_id = ?")
-    .bind(acct.account_id, customerId)
-    .first<{ n: number }>())!.n;
+const storedCount = (customerId: string) => countStored(acct.account_id, "customer_id = ?", customerId);
 
 describe("dead letters", () => {
   it("are parked unchanged, once, even when the dead-letter batch is redelivered", async () => {
@@ -54,7 +52,7 @@ describe("dead letters", () => {
     await waitFor(async () => ((await storedCount(tag)) === 1 ? true : undefined), "the replayed event to be stored");
     const second = await call(`/admin/dead-letters/${id}/replay`, { method: "POST", headers: admin });
     expect(second.json.replays).toBe(2);
-    await new Promise((r) => setTimeout(r, 1500));
+    await drainEvents(acct);
     expect(await storedCount(tag)).toBe(1);
   });
 

@@ -32,8 +32,9 @@ export async function call(path: string, init: RequestInit & { key?: string; jso
   return { status: res.status, headers: res.headers, json, text };
 }
 
-export async function createAccount(name = "acme"): Promise<Account> {
-  const res = await call("/admin/accounts", { method: "POST", headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, json: { name } });
+/** Creates an account with `eventShards` shards: by default the count this run of the suite uses. */
+export async function createAccount(name = "acme", eventShards = Number(env.TEST_EVENT_SHARDS)): Promise<Account> {
+  const res = await call("/admin/accounts", { method: "POST", headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, json: { name, event_shards: eventShards } });
   if (res.status !== 201) throw new Error(`account creation failed: ${res.status} ${res.text}`);
   return res.json as Account;
 }

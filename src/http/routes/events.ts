@@ -2,7 +2,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { database } from "../../db/client";
 import { parseInstant } from "../../events/contract/rules";
 import { decodeCursor, encodeCursor } from "../../events/store/cursor";
-import { eventNames, latestPerEventName, listEventsJson } from "../../events/store/store";
+import { readEventNames, readEventsPage, readLatestPerName } from "../../events/store/read";
 import { listTasks } from "../../imports/tasks/tasks";
 import type { AppEnv } from "../app-env";
 import { requireKey } from "../auth";
@@ -77,21 +77,22 @@ route(
   async (c) => {
     const q = queryParams(c.req.url, EventsQuery);
     const limit = q.limit ?? 100;
-    const { rows, more } = await listEventsJson(
+    const { rows, more } = await readEventsPage(
       database(c.env.DB),
+      c.env,
       c.var.owner.accountId,
       {
-        customerId: q.customer_id,
-        email: q.email,
-        event: q.event,
-        sinceMs: q.since ? parseInstant(q.since)! : undefined,
-        untilMs: q.until ? parseInstant(q.until)! : undefined,
-        after: q.cursor ? decodeCursor(q.cursor)! : undefined,
+        customerId: q.customer_id ?? null,
+        email: q.email ?? null,
+        event: q.event ?? null,
+        sinceMs: q.since ? parseInstant(q.since)! : null,
+        untilMs: q.until ? parseInstant(q.until)! : null,
+        after: q.cursor ? decodeCursor(q.cursor)! : null,
       },
       limit,
     );
     const last = rows.at(-1);
-    const nextCursor = more && last ? encodeCursor(last.tsMs, last.seq) : null;
+    const nextCursor = more && last ? encodeCursor(last) : null;
     // The events are JSON already (written by SQLite), so the page is assembled, not re-serialised.
     return c.body(`{"events":[${rows.map((r) => r.json).join(",")}],"next_cursor":${JSON.stringify(nextCursor)}}`, 200, {
       "content-type": "application/json",
@@ -104,7 +105,7 @@ route(
   {
     method: "get",
     path: "/event/debug",
-    summary: "The most recently stored event of each event name (event API key)",
+    summary: "The most recently received event of each event name (event API key)",
     tags: ["Events"],
     security: [{ basicKey: [] }, { bearerKey: [] }],
     responses: {
@@ -113,7 +114,7 @@ route(
   },
   requireKey("event"),
   async (c) => {
-    const events = await latestPerEventName(database(c.env.DB), c.var.owner.accountId);
+    const events = await readLatestPerName(database(c.env.DB), c.env, c.var.owner.accountId);
     return c.body(`{"events":[${events.join(",")}]}`, 200, { "content-type": "application/json" });
   },
 );
@@ -131,7 +132,7 @@ route(
   requireKey("user"),
   async (c) => {
     const db = database(c.env.DB);
-    const stored = await eventNames(db, c.var.owner.accountId);
+    const stored = await readEventNames(db, c.env, c.var.owner.accountId);
     const fromTasks = await listTasks(db, c.var.owner.accountId);
     const names = new Set([...stored, ...fromTasks.map((t) => t.defaultEvent).filter((n): n is string => !!n)]);
     return c.json({ names: [...names].sort() });

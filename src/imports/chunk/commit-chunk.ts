@@ -1,6 +1,6 @@
 import type { Database } from "../../db/client";
 import { statement } from "../../db/statement";
-import { eventInsertStatements } from "../../events/store/store";
+import { storeEvents } from "../../events/store/write";
 import type { ChunkJob } from "../jobs";
 import { finishIfDone, type RunRow } from "../runs/runs";
 import type { Decoding } from "./csv-reader";
@@ -34,17 +34,24 @@ export interface ChunkCommit {
 }
 
 /**
- * Stores a chunk in one D1 batch, one transaction: its events and rejected rows (ON CONFLICT DO
- * NOTHING), its ledger row, the file's advance (only from the offset the job started at), the run's
- * counters summed over the ledger, and the run's end once every file is done. Returns whether this
- * delivery advanced the file; only that delivery may queue the next chunk.
+ * Stores a chunk: first its events in their shards, then, in one D1 batch (one transaction), its
+ * rejected rows (ON CONFLICT DO NOTHING), its ledger row, the file's advance (only from the offset
+ * the job started at), the run's counters summed over the ledger, and the run's end once every
+ * file is done. Returns whether this delivery advanced the file; only that delivery may queue the
+ * next chunk.
+ *
+ * Why a crash between the two steps counts nothing twice: until the D1 batch lands the file stays
+ * at the job's offset, so the retried job reads the same rows and mints the same uuids; their
+ * shards already hold them and store nothing again (the unique uuid); and the counts come from
+ * the chunk's ledger row, written once with the batch, never from what a shard newly inserted.
+ * A shard that fails throws before D1 is touched, and the job is retried whole.
  */
-export async function commitChunk(db: Database, c: ChunkCommit, now: Date): Promise<boolean> {
+export async function commitChunk(db: Database, env: Env, c: ChunkCommit, now: Date): Promise<boolean> {
+  await storeChunkEvents(db, env, c);
   const d1 = db.$client;
   const at = now.toISOString();
   const advance = advanceFile(d1, c);
   const stmts: D1PreparedStatement[] = [
-    ...eventStatements(d1, c),
     ...errorStatements(d1, c.run.id, c.job.file_index, c.read.errors),
     d1.prepare(RECORD_CHUNK).bind(c.run.id, c.job.file_index, c.job.offset, c.read.rows, c.read.events.length, c.read.errors.length),
     advance,
@@ -56,10 +63,11 @@ export async function commitChunk(db: Database, c: ChunkCommit, now: Date): Prom
   return results[stmts.indexOf(advance)]!.meta.changes > 0;
 }
 
-function eventStatements(d1: D1Database, { run, read }: ChunkCommit): D1PreparedStatement[] {
-  if (read.events.length === 0) return [];
+async function storeChunkEvents(db: Database, env: Env, { run, read }: ChunkCommit): Promise<void> {
+  if (read.events.length === 0) return;
   const header = { kind: "events" as const, v: 1 as const, account_id: run.accountId, source: "import" as const, import_id: run.taskId, run_id: run.id };
-  return eventInsertStatements(d1, [{ header, rows: `[${read.events.join(",")}]` }]);
+  const [stored] = await storeEvents(db, env, [{ header, rows: `[${read.events.join(",")}]` }]);
+  if (!stored) throw new Error(`run ${run.id}: a shard did not store the chunk's events; the chunk job is retried`);
 }
 
 /** The file's new position, written only where the file still is at the job's offset. */

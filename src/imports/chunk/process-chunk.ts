@@ -30,8 +30,8 @@ interface Opening {
 
 /**
  * Processes one chunk job: reads the next rows of a staged file from where the last chunk ended,
- * validates and maps each, and in one D1 batch stores the events, the rejected rows, the chunk's
- * counts and the file's new position. Then it queues the next chunk. Every write is idempotent, so
+ * validates and maps each, stores the events in their shards and then, in one D1 batch, the
+ * rejected rows, the chunk's counts and the file's new position (commit-chunk.ts). Then it queues the next chunk. Every write is idempotent, so
  * a re-delivered job changes nothing; a stale one (the file moved on) is dropped.
  *
  * How a re-delivered job stores and counts nothing twice: an event's uuid and a rejected row's
@@ -54,7 +54,7 @@ export async function processChunk(db: Database, env: Env, job: ChunkJob, now: D
     const read = await readChunk(bytes, from, { file, task, format, decoding, row: job.row, maxRows, maxChars: CHUNK_CHARS, now });
     // A chunk that stopped on its row limit exactly at the end of a plain file has read it all.
     if (!gzip && read.next.offset >= file.bytes) read.eof = true;
-    const advanced = await commitChunk(db, { run, job, read, gzip, decoding }, now);
+    const advanced = await commitChunk(db, env, { run, job, read, gzip, decoding }, now);
     faultAt(env, "chunk_after_commit"); // soak only: the stuck-run sweep must pick the file up again
     if (advanced && !read.eof) await queueNextChunk(env, job, read);
   } catch (err) {
