@@ -1,7 +1,8 @@
 // The event API's figures (issue: edge event API): single-event throughput against a trivial route
 // on the same runtime, bulk acceptance, and storage throughput through to §3.4 reads.
 import autocannon from "autocannon";
-import { basic, createAccount } from "./lib/service.mjs";
+import { basic, createAccount } from "../tools/service.mjs";
+import { waitFor } from "../tools/wait.mjs";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 
@@ -90,19 +91,20 @@ async function drain(service, acct) {
 /**
  * Polls §3.4 until `customer` has `count` events readable; fails past `deadline` (epoch ms).
  * Asks for the page uncompressed: over loopback gzip buys nothing, and workerd would compress each
- * ~300 KB page on the service's own thread (~2 ms a page, measured: 8.1–8.4 → 6.0–6.2 ms a page
- * read four at a time); a deployed Worker's responses are compressed for visitors by Cloudflare's network.
+ * ~300 KB page on the service's own thread (docs/performance.md); a deployed Worker's responses are
+ * compressed for visitors by Cloudflare's network.
  */
 async function waitForEvents(service, acct, customer, count, deadline, pollMs) {
-  for (;;) {
-    const res = await fetch(`${service.base}/api/v1/events?customer_id=${customer}&limit=1000`, {
-      headers: { authorization: basic(acct.user_api_key), "accept-encoding": "identity" },
-    });
-    const { events } = await res.json();
-    if (events.length === count) return;
-    if (Date.now() > deadline) throw new Error(`customer ${customer} has ${events.length}/${count} events readable after 5 minutes`);
-    await new Promise((r) => setTimeout(r, pollMs));
-  }
+  await waitFor(
+    async () => {
+      const res = await fetch(`${service.base}/api/v1/events?customer_id=${customer}&limit=1000`, {
+        headers: { authorization: basic(acct.user_api_key), "accept-encoding": "identity" },
+      });
+      const { events } = await res.json();
+      return events.length === count;
+    },
+    { timeoutMs: Math.max(0, deadline - Date.now()), intervalMs: pollMs, what: `${count} events of customer ${customer} to be readable` },
+  );
 }
 
 /** Storage figures: stored events/s, then bulk acceptance (whose backlog is stored before returning). */

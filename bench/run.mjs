@@ -2,9 +2,9 @@
 // JSON line of figures. Ratios compare things measured in this same run (the machines are noisy).
 // BENCH_ONLY=events|csv|s3|snowflake runs one part; BENCH_SECONDS, BENCH_STORED_CALLS, BENCH_CSV_ROWS shrink them.
 import "../scripts/ensure-dev-vars.mjs";
+import { startService } from "../tools/service.mjs";
 import { benchCsv } from "./csv.mjs";
 import { benchEventRoutes, benchEventStorage } from "./events.mjs";
-import { startService } from "./lib/service.mjs";
 import { benchS3 } from "./s3.mjs";
 import { benchSnowflake } from "./snowflake.mjs";
 
