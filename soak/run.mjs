@@ -242,7 +242,9 @@ try {
     }
     await sleep(3_000);
   }
-  await sleep(3_000); // a last look: nothing arrives late
+  // A last look after a quiet spell: a late or doubled event is an absence check, which no
+  // condition can be polled for, so the counts are read again after a fixed time.
+  await sleep(3_000);
   ticksStopped = true;
   await tickLoop;
   clearInterval(progress);
