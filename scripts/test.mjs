@@ -14,7 +14,7 @@ const steps = [
   ["deploy build", "wrangler deploy --dry-run --outdir dist > /dev/null"],
   ["deploy build has no fault points", "node scripts/check-bundle.mjs"],
   ["no SQL built from strings", "node scripts/check-sql.mjs"],
-  // s3rver, the local S3 server the import tests talk to, still signs with an MD4-era OpenSSL call.
+  // s3rver, the local S3 server the import tests talk to, signs with an MD4-era OpenSSL call.
   ["vitest in workerd", "NODE_OPTIONS=--openssl-legacy-provider vitest run", { files: /\.test\.ts$/ }],
   ["service tests against wrangler dev", "node --test --test-concurrency=1", { files: /\.service\.mjs$/, all: "test/service/*.service.mjs" }],
 ];
