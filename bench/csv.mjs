@@ -5,8 +5,8 @@ import { createReadStream, createWriteStream, readdirSync, readFileSync, statSyn
 import { open } from "node:fs/promises";
 import { DatabaseSync } from "node:sqlite";
 import Papa from "papaparse";
-import { ended, waitForRun } from "./lib/imports.mjs";
-import { basic, createAccount, workerdRssMb } from "./lib/service.mjs";
+import { ended, waitForRun } from "../tools/imports.mjs";
+import { basic, createAccount, workerdRssMb } from "../tools/service.mjs";
 
 const ROWS = Number(process.env.BENCH_CSV_ROWS ?? 1_000_000);
 const FILE = "bench/.out/events.csv";

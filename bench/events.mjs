@@ -1,7 +1,8 @@
 // The event API's figures (issue: edge event API): single-event throughput against a trivial route
 // on the same runtime, bulk acceptance, and storage throughput through to §3.4 reads.
 import autocannon from "autocannon";
-import { basic, createAccount } from "./lib/service.mjs";
+import { basic, createAccount } from "../tools/service.mjs";
+import { waitFor } from "../tools/wait.mjs";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 
@@ -90,19 +91,20 @@ async function drain(service, acct) {
 /**
  * Polls §3.4 until `customer` has `count` events readable; fails past `deadline` (epoch ms).
  * Asks for the page uncompressed: over loopback gzip buys nothing, and workerd would compress each
- * ~300 KB page on the service's own thread (~2 ms a page, measured: 8.1–8.4 → 6.0–6.2 ms a page
- * read four at a time); a deployed Worker's responses are compressed for visitors by Cloudflare's network.
+ * ~300 KB page on the service's own thread (docs/performance.md); a deployed Worker's responses are
+ * compressed for visitors by Cloudflare's network.
  */
 async function waitForEvents(service, acct, customer, count, deadline, pollMs) {
-  for (;;) {
-    const res = await fetch(`${service.base}/api/v1/events?customer_id=${customer}&limit=1000`, {
-      headers: { authorization: basic(acct.user_api_key), "accept-encoding": "identity" },
-    });
-    const { events } = await res.json();
-    if (events.length === count) return;
-    if (Date.now() > deadline) throw new Error(`customer ${customer} has ${events.length}/${count} events readable after 5 minutes`);
-    await new Promise((r) => setTimeout(r, pollMs));
-  }
+  await waitFor(
+    async () => {
+      const res = await fetch(`${service.base}/api/v1/events?customer_id=${customer}&limit=1000`, {
+        headers: { authorization: basic(acct.user_api_key), "accept-encoding": "identity" },
+      });
+      const { events } = await res.json();
+      return events.length === count;
+    },
+    { timeoutMs: Math.max(0, deadline - Date.now()), intervalMs: pollMs, what: `${count} events of customer ${customer} to be readable` },
+  );
 }
 
 /** Storage figures: stored events/s, then bulk acceptance (whose backlog is stored before returning). */
@@ -117,9 +119,8 @@ export async function benchEventStorage(service) {
 
   // Bulk acceptance never follows a request flood (run.mjs runs those on another service): under
   // wrangler dev every request leaves memory behind in its workerd processes (a one-line Worker
-  // shows it too: ~25 KB a request), and after a 10 s flood the same bulk load is served ~15 %
-  // slower for good (measured: 88 → 73–78 calls/s). Its backlog is stored before the next part
-  // (the CSV import), so the consumer doesn't compete with it.
+  // does too), and after a flood the same bulk load is served slower for good (docs/performance.md).
+  // Its backlog is stored before the next part (the CSV import), so the consumer doesn't compete with it.
   const bulk = await cannon({
     url: `${service.base}/api/v1/bulkevents`,
     method: "POST",
@@ -146,16 +147,15 @@ export async function benchEventRoutes(service) {
   const acct = await createAccount(service, "bench-event-routes");
   const eventAuth = basic(acct.event_api_key);
 
-  // The trivial route: /livez answers without I/O. (/healthz queries D1 and R2 since the
-  // reliability work; comparing with it would flatter the event route.) For context, the same body
+  // The trivial route: /livez answers without I/O. (/healthz queries D1 and R2; comparing with it
+  // would flatter the event route.) For context, the same body
   // POSTed to an unknown path (a 404 that reads nothing) shows what wrangler dev's proxy charges
   // for a POST with a body before any of our code runs. All three are warmed up (unmeasured:
   // compiling our code, the first D1 and queue calls), then measured in two rounds each of half
   // the time, in the mirrored order trivial, event, no-op, no-op, event, trivial, so that a drift
   // lands on all alike: every request through wrangler dev leaves memory behind, and later rounds
-  // are slower. (In the order trivial, event, trivial, event, /livez always had the freshest
-  // process: 1,870–1,910 req/s in its first round, 1,580–1,670 in its second; that order read
-  // event/trivial 0.81–0.84 on a fresh service, this one 0.80–0.81.)
+  // are slower. (An unmirrored order would give the route measured first the freshest process each
+  // round, and the ratio would lean its way.)
   const eventBody = JSON.stringify({ event: "bench_view", customer_id: "c-1", product_ids: ["sku-1"], page: "/home" });
   const half = Math.max(1, Math.round(SECONDS / 2));
   const trivialRound = (duration) => cannon({ url: `${service.base}/livez`, duration });

@@ -2,9 +2,9 @@
 // JSON line of figures. Ratios compare things measured in this same run (the machines are noisy).
 // BENCH_ONLY=events|csv|s3|snowflake runs one part; BENCH_SECONDS, BENCH_STORED_CALLS, BENCH_CSV_ROWS shrink them.
 import "../scripts/ensure-dev-vars.mjs";
+import { startService } from "../tools/service.mjs";
 import { benchCsv } from "./csv.mjs";
 import { benchEventRoutes, benchEventStorage } from "./events.mjs";
-import { startService } from "./lib/service.mjs";
 import { benchS3 } from "./s3.mjs";
 import { benchSnowflake } from "./snowflake.mjs";
 
@@ -13,9 +13,9 @@ const figures = {};
 
 // The request-rate figures get a fresh service of their own: under wrangler dev every request
 // leaves memory behind in its workerd processes, and after the storage phases' floods (and a
-// database of a million events) the same routes serve ~10 % fewer requests for good (measured:
-// event/trivial 0.72 after them, 0.78–0.83 on a fresh service). Both routes of the ratio are
-// measured alternately on the one service either way.
+// database of a million events) the same routes serve fewer requests for good
+// (docs/performance.md). Both routes of the ratio are measured alternately on the one service
+// either way.
 if (part("events")) {
   const routes = await startService();
   try {

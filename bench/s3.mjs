@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import S3rver from "@20minutes/s3rver";
 import { AwsClient } from "aws4fetch";
-import { launchedTask, runNow, waitForRun } from "./lib/imports.mjs";
-import { createAccount } from "./lib/service.mjs";
+import { launchedTask, runNow, waitForRun } from "../tools/imports.mjs";
+import { createAccount } from "../tools/service.mjs";
 
 const OBJECTS = Number(process.env.BENCH_S3_OBJECTS ?? 100);
 const SIZE = 1_000_000;

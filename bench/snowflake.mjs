@@ -3,8 +3,8 @@
 // partitions alone, in the same run (the floor).
 import { build } from "esbuild";
 import { startSnowflakeServer } from "../test/support/snowflake-server.ts";
-import { ended, launchedTask, runNow, waitForRun } from "./lib/imports.mjs";
-import { createAccount } from "./lib/service.mjs";
+import { ended, launchedTask, runNow, waitForRun } from "../tools/imports.mjs";
+import { createAccount } from "../tools/service.mjs";
 
 /** The Worker's own client and decoder, bundled for Node, so the floor does the very same decoding. */
 async function workerCode() {

@@ -1,8 +1,8 @@
 // Bundles the dashboard's static files (public/) into src/http/dashboard/generated/files.gen.ts, which the
 // Worker serves itself (src/http/dashboard/serve.ts). Why not Workers static assets: with an
 // [assets] directory every request, the API's included, first passes through the asset router, an
-// extra worker hop before ours (measured locally: ~220 µs of the service's thread a request, about
-// half of what GET /livez costs in all). wrangler runs this before each build ([build] in
+// extra worker hop before ours that costs about as much as the rest of a GET /livez
+// (docs/performance.md). wrangler runs this before each build ([build] in
 // wrangler.toml, watching public/); `npm test` runs it with --check, which fails if the committed
 // file is stale.
 import { createHash } from "node:crypto";

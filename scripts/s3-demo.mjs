@@ -2,6 +2,7 @@
 // S3 API, then imports it with an S3 task — the whole S3 path, with no cloud account.
 import { readFileSync } from "node:fs";
 import { AwsClient } from "aws4fetch";
+import { waitFor } from "../tools/wait.mjs";
 
 const base = `http://127.0.0.1:${process.env.PORT || 8787}`;
 const bucket = "edge-event-imports-files";
@@ -52,11 +53,14 @@ const task = await json(
 );
 await json(await fetch(`${base}/api/v1/imports/${task.id}/launch`, { method: "POST", headers: auth }));
 await fetch(`${base}/cdn-cgi/handler/scheduled?cron=*+*+*+*+*`); // one scheduler tick
-let run;
-for (let i = 0; i < 100; i++) {
-  [run] = (await json(await fetch(`${base}/api/v1/imports/${task.id}/runs`, { headers: auth }))).runs;
-  if (run && (run.fetch.status === "failed" || (run.processing.status !== null && run.processing.status !== "processing"))) break;
-  await new Promise((r) => setTimeout(r, 200));
-}
+const run = await waitFor(
+  async () => {
+    const [newest] = (await json(await fetch(`${base}/api/v1/imports/${task.id}/runs`, { headers: auth }))).runs;
+    return newest && (newest.fetch.status === "failed" || (newest.processing.status !== null && newest.processing.status !== "processing"))
+      ? newest
+      : undefined;
+  },
+  { timeoutMs: 20_000, intervalMs: 200, what: "the demo run to end" },
+);
 console.log(JSON.stringify(run, null, 2));
 console.log(`user key for this account: ${acct.user_api_key}  (task ${task.id})`);

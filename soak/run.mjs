@@ -19,8 +19,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import S3rver from "@20minutes/s3rver";
 import { AwsClient } from "aws4fetch";
-import { startService } from "../bench/lib/service.mjs";
 import { startSnowflakeServer } from "../test/support/snowflake-server.ts";
+import { startService } from "../tools/service.mjs";
 import { chaosProxy } from "./chaos-proxy.mjs";
 import { allRuns, compareStored, countDistinct, ended, replayDeadLetters, storedEvents } from "./checks.mjs";
 import { client, recorder } from "./client.mjs";
@@ -242,7 +242,9 @@ try {
     }
     await sleep(3_000);
   }
-  await sleep(3_000); // a last look: nothing arrives late
+  // A last look after a quiet spell: a late or doubled event is an absence check, which no
+  // condition can be polled for, so the counts are read again after a fixed time.
+  await sleep(3_000);
   ticksStopped = true;
   await tickLoop;
   clearInterval(progress);

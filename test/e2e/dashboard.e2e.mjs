@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { chromium } from "playwright-core";
-import { createAccount, startService } from "../../bench/lib/service.mjs";
+import { createAccount, startService } from "../../tools/service.mjs";
 
 const SHOTS = "test-results";
 let service;

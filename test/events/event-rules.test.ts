@@ -103,8 +103,8 @@ describe("POST /api/v1/event rejects every broken rule of §3.1 with 422", () =>
   });
 });
 
-// The contract sets no nesting limit; rules.ts sets 64 levels (SQLite's JSON stops at 1,000, and an
-// event nested deeper used to be accepted and then fail every read of its account's events).
+// The contract sets no nesting limit; rules.ts sets 64 levels: SQLite's JSON stops at 1,000, and an
+// event nested deeper, once stored, would fail every read of its account's events.
 describe("attribute nesting", () => {
   const nested = (levels: number) => JSON.parse(`${"[".repeat(levels)}${"]".repeat(levels)}`);
   let own: Account;

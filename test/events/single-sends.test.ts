@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeEventsMessage } from "../../src/events/ingest/queue-message";
 import { sendSingleEvent } from "../../src/events/ingest/single-sends";
+import { waitFor } from "../support/wait";
 
 // The group commit's bookkeeping, driven by hand: the queue binding below records each send and
 // answers only when the test says. (Shared sends across real concurrent requests are tested
@@ -32,15 +33,22 @@ function rowsByAccount(bodies: string[]): Record<string, unknown[]> {
   return out;
 }
 
+/**
+ * The promise's state once every callback already queued has run: a timer of 0 ms fires only after
+ * the microtask queue is empty, and nothing in a held send waits on a timer (a waiter's own timeout
+ * is seconds away), so a call still pending here is one nothing has answered.
+ */
 const settled = async (p: Promise<unknown>) => {
   let state = "pending";
   p.then(
     () => (state = "ok"),
     () => (state = "failed"),
   );
-  await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 0));
   return state;
 };
+
+const sendsMade = (sends: unknown[], n: number) => waitFor(() => sends.length >= n, { what: `send ${n} to be made`, timeoutMs: 2_000, intervalMs: 1 });
 
 describe("shared sends for single events", () => {
   it("sends a lone call at once, and the calls that arrive meanwhile together in the next send, one message per account", async () => {
@@ -53,7 +61,7 @@ describe("shared sends for single events", () => {
 
     sends[0]!.ok();
     await first;
-    await new Promise((r) => setTimeout(r, 0));
+    await sendsMade(sends, 2);
     expect(sends).toHaveLength(2);
     expect(sends[1]!.bodies).toHaveLength(2);
     expect(rowsByAccount(sends[1]!.bodies)).toEqual({ "acct-a": [["e2"], ["e4"]], "acct-b": [["e3"]] });
@@ -71,12 +79,12 @@ describe("shared sends for single events", () => {
     const third = sendSingleEvent(queue, "acct-a", '["e3"]');
     sends[0]!.ok();
     await first;
-    await new Promise((r) => setTimeout(r, 0));
+    await sendsMade(sends, 2); // the second and third calls' send is under way, so the fourth waits for the next
     const fourth = sendSingleEvent(queue, "acct-a", '["e4"]');
     sends[1]!.fail(new Error("queue unavailable"));
     await expect(second).rejects.toThrow("queue unavailable");
     await expect(third).rejects.toThrow("queue unavailable");
-    await new Promise((r) => setTimeout(r, 0));
+    await sendsMade(sends, 3);
     expect(sends).toHaveLength(3);
     expect(rowsByAccount(sends[2]!.bodies)).toEqual({ "acct-a": [["e4"]] });
     sends[2]!.ok();

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type Account, call, createAccount } from "../support/client";
 import { createUploadTask, launch, settledRun, tick, upload } from "../support/imports";
 import { fill, operations } from "../support/openapi";
+import { waitFor } from "../support/wait";
 
 let owner: Account;
 let intruder: Account;
@@ -95,14 +96,14 @@ describe("event_uuid", () => {
     expect(a.status, a.text).toBe(200);
     const b = await call("/api/v1/event", { method: "POST", key: intruder.event_api_key, json: { event: "second", customer_id: theirsTag, event_uuid: uuid } });
     expect(b.status, b.text).toBe(200);
-    const read = async (acct: Account, customer: string) => {
-      for (let i = 0; i < 100; i++) {
-        const res = await call(`/api/v1/events?customer_id=${customer}`, { key: acct.user_api_key });
-        if (res.json.events.length) return res.json.events;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      return [];
-    };
+    const read = (acct: Account, customer: string) =>
+      waitFor(
+        async () => {
+          const res = await call(`/api/v1/events?customer_id=${customer}`, { key: acct.user_api_key });
+          return res.json.events.length ? res.json.events : undefined;
+        },
+        { what: `${customer}'s event to be readable` },
+      );
     expect((await read(owner, mineTag)).map((e: { event: string; event_uuid: string }) => [e.event, e.event_uuid])).toEqual([["first", uuid]]);
     expect((await read(intruder, theirsTag)).map((e: { event: string; event_uuid: string }) => [e.event, e.event_uuid])).toEqual([["second", uuid]]);
     expect((await call(`/api/v1/events?customer_id=${theirsTag}`, { key: owner.user_api_key })).json.events).toEqual([]);

@@ -164,8 +164,7 @@ describe("a valid event survives validate → queue → store unchanged", () => 
               const r = await call(`/api/v1/events?customer_id=${encodeURIComponent(tag)}`, { key: acct.user_api_key });
               return r.json.events[0];
             },
-            "the event to be stored",
-            5_000,
+            { what: "the event to be stored", timeoutMs: 5_000 },
           );
           expect(stored).toMatchObject({
             event,

@@ -15,14 +15,17 @@ const HOUR = 3_600_000;
 /** A tick, then the wait until every run it started has ended (fetch jobs run on the queue). */
 async function tick(when: Date) {
   await tickOnce(when);
-  await waitFor(async () => {
-    const active = await env.DB.prepare(
-      "SELECT count(*) AS n FROM runs WHERE account_id = ? AND (fetch_status = 'fetching' OR processing_status = 'processing')",
-    )
-      .bind(acct.account_id)
-      .first<{ n: number }>();
-    return active?.n === 0 ? true : undefined;
-  }, "the tick's runs to end");
+  await waitFor(
+    async () => {
+      const active = await env.DB.prepare(
+        "SELECT count(*) AS n FROM runs WHERE account_id = ? AND (fetch_status = 'fetching' OR processing_status = 'processing')",
+      )
+        .bind(acct.account_id)
+        .first<{ n: number }>();
+      return active?.n === 0 ? true : undefined;
+    },
+    { what: "the tick's runs to end" },
+  );
 }
 // Recurring tasks need a source that fetches. This Snowflake key is not a key, so each run's fetch
 // ends failed at once: all the scheduler needs, since each run is recorded with its start time.
@@ -142,10 +145,13 @@ describe("stuck work", () => {
     await tickOnce(new Date(Date.parse(old) + 11 * 60_000));
     expect((await status(runId))?.resumes).toBe(1);
     // The re-queued chunk runs and finds the staged file gone: a reason a person understands.
-    const ended = await waitFor(async () => {
-      const r = await status(runId);
-      return r?.processing_status === "failed" ? r : undefined;
-    }, "the resumed chunk to end the run");
+    const ended = await waitFor(
+      async () => {
+        const r = await status(runId);
+        return r?.processing_status === "failed" ? r : undefined;
+      },
+      { what: "the resumed chunk to end the run" },
+    );
     expect(ended.processing_error).toMatch(/missing from storage/);
   });
 

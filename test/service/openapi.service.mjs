@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import Ajv2020 from "ajv/dist/2020.js";
-import { basic, createAccount, startService } from "../../bench/lib/service.mjs";
+import { basic, createAccount, startService } from "../../tools/service.mjs";
 
 let service;
 let doc;

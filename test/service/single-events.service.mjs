@@ -3,7 +3,8 @@
 // in its own context, so it is tested here against the real local service (wrangler dev).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { basic, createAccount, startService } from "../../bench/lib/service.mjs";
+import { basic, createAccount, startService } from "../../tools/service.mjs";
+import { waitFor } from "../../tools/wait.mjs";
 
 let service;
 before(async () => {
@@ -20,14 +21,16 @@ const send = (key, event) =>
     body: JSON.stringify(event),
   });
 
-async function storedUuids(acct, customerId, expected) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const res = await fetch(`${service.base}/api/v1/events?customer_id=${customerId}&limit=1000`, { headers: { authorization: basic(acct.user_api_key) } });
-    const { events } = await res.json();
-    if (events.length >= expected || Date.now() > deadline) return events;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** The customer's stored events, once there are at least `expected` of them. */
+function storedEvents(acct, customerId, expected) {
+  return waitFor(
+    async () => {
+      const res = await fetch(`${service.base}/api/v1/events?customer_id=${customerId}&limit=1000`, { headers: { authorization: basic(acct.user_api_key) } });
+      const { events } = await res.json();
+      return events.length >= expected ? events : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 200, what: `${expected} events of ${customerId} to be stored` },
+  );
 }
 
 test("concurrent single events from two accounts are each answered, stored once, in their own account", async () => {
@@ -52,7 +55,7 @@ test("concurrent single events from two accounts are each answered, stored once,
     const mine = calls.filter((c) => c.acct === acct);
     const expected = new Set(mine.map((c) => c.body.event_uuid));
     assert.equal(expected.size, 100, "50 uuids sent twice + 50 server-assigned");
-    const events = await storedUuids(acct, customer, expected.size);
+    const events = await storedEvents(acct, customer, expected.size);
     assert.equal(events.length, expected.size);
     assert.deepEqual(new Set(events.map((e) => e.event_uuid)), expected);
   }

@@ -53,8 +53,7 @@ export async function settledRun(acct: Account, taskId: string, timeoutMs = 20_0
       if (run.fetch.status === "failed") return run;
       return run.processing.status !== null && run.processing.status !== "processing" ? run : undefined;
     },
-    "the run to finish",
-    timeoutMs,
+    { what: `task ${taskId}'s run to finish`, timeoutMs },
   );
 }
 

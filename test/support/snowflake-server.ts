@@ -1,5 +1,5 @@
-// A local Snowflake SQL API v2 server for the tests, following the documentation (PLATFORM-FACTS
-// §1): key-pair JWT verified (RS256 signature, iss/sub, fingerprint, lifetime), required headers,
+// A local Snowflake SQL API v2 server for the tests, following Snowflake's SQL API documentation:
+// key-pair JWT verified (RS256 signature, iss/sub, fingerprint, lifetime), required headers,
 // 202 then 200, partitions ≥ 1 gzip-compressed without metadata, requestId deduplication with
 // retry=true, lowercase rowType and string cells. Tests script datasets and faults over /_test.
 import { createHash, createVerify, generateKeyPairSync, randomUUID } from "node:crypto";

@@ -91,7 +91,7 @@ export function rowDecoder(rowType: Column[]): (row: (string | null)[]) => Recor
 
 /**
  * A value of the incremental column as a SQL API binding, so the watermark is bound, never spliced
- * into SQL (PLATFORM-FACTS §1.3: DATE binds epoch ms, timestamps epoch ns, numbers and text as text).
+ * into SQL (the SQL API's `bindings`: DATE binds epoch ms, timestamps epoch ns, numbers and text as text).
  */
 export function bindingFor(col: Column, cell: string): { type: string; value: string } {
   const type = col.type.toLowerCase();

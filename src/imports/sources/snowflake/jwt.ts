@@ -1,5 +1,5 @@
 /**
- * Snowflake key-pair authentication (PLATFORM-FACTS §1.6): an RS256 JWT signed with the user's
+ * Snowflake key-pair authentication (the SQL API v2's KEYPAIR_JWT): an RS256 JWT signed with the user's
  * PKCS#8 key, `iss = ACCOUNT.USER.SHA256:<fingerprint of the public key>`, `sub = ACCOUNT.USER`.
  */
 

@@ -1,5 +1,6 @@
 // Import-task steps the benchmarks share: create, launch and start a task; wait for its run.
 import { basic } from "./service.mjs";
+import { waitFor } from "./wait.mjs";
 
 async function call(service, key, path, init = {}) {
   const res = await fetch(`${service.base}/api/v1${path}`, {
@@ -20,15 +21,15 @@ export async function launchedTask(service, key, body) {
 /** Starts a run now (POST /run). */
 export const runNow = (service, key, taskId) => call(service, key, `/imports/${taskId}/run`, { method: "POST" });
 
-/** Polls the task's newest run until `done(run)`, for at most `minutes`. */
+/** Polls the task's newest run until `done(run)`, for at most `minutes`; returns that run. */
 export async function waitForRun(service, key, taskId, done, minutes = 10) {
-  const deadline = Date.now() + minutes * 60_000;
-  for (;;) {
-    const [run] = (await call(service, key, `/imports/${taskId}/runs`)).runs;
-    if (run && done(run)) return run;
-    if (Date.now() > deadline) throw new Error(`the run did not finish in ${minutes} minutes: ${JSON.stringify(run)}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
+  return waitFor(
+    async () => {
+      const [run] = (await call(service, key, `/imports/${taskId}/runs`)).runs;
+      return run && done(run) ? run : undefined;
+    },
+    { timeoutMs: minutes * 60_000, intervalMs: 150, what: `task ${taskId}'s run to finish` },
+  );
 }
 
 export const ended = (run) => run.fetch.status === "failed" || (run.processing.status !== null && run.processing.status !== "processing");
