@@ -113,11 +113,12 @@ export async function startService({ stateDir, config = "wrangler.toml", args = 
   return { base, pid: child.pid, adminToken, stateDir: state, stop };
 }
 
-export async function createAccount(service, name) {
+/** Creates an account (of `eventShards` shards, default 1) and returns its id and keys. */
+export async function createAccount(service, name, { eventShards = 1 } = {}) {
   const res = await fetch(`${service.base}/admin/accounts`, {
     method: "POST",
     headers: { authorization: `Bearer ${service.adminToken}`, "content-type": "application/json" },
-    body: JSON.stringify({ name }),
+    body: JSON.stringify({ name, event_shards: eventShards }),
   });
   if (res.status !== 201) throw new Error(`account creation failed: ${res.status} ${await res.text()}`);
   return res.json();
