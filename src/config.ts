@@ -81,6 +81,13 @@ const SETTINGS = {
     schema: wholeNumber(1, 10_000),
     fallback: 2000,
   }),
+  /** How long one cron tick spends moving rows of running splits (at least one step per old shard). */
+  shardSplitTickSeconds: setting({
+    name: "SHARD_SPLIT_TICK_SECONDS",
+    must: "a number of seconds above 0 and at most 600",
+    schema: z.coerce.number().positive().max(600),
+    fallback: 20,
+  }),
   /** The Bearer token of the /admin routes. */
   adminToken: setting({ name: "ADMIN_TOKEN", must: "at least 16 characters", schema: z.string().min(16), secret: true }),
   /** The AES-256 key that encrypts connector secrets at rest. */

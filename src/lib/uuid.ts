@@ -1,7 +1,7 @@
 /**
  * A version 7 UUID (RFC 9562): 48 bits of Unix milliseconds, then randomness. Server-assigned
- * event ids sort by time, so inserts append to the (account_num, event_uuid) index instead of
- * landing at random pages of it.
+ * event ids sort by time, so inserts append to a shard's unique event_uuid index instead of
+ * landing at random pages of it (the shard hash reads every digit, so placement stays uniform).
  */
 export function uuidv7(nowMs: number = Date.now()): string {
   // The time part is the same for every id minted in one millisecond (a bulk call's 1,000): its

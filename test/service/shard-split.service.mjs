@@ -8,8 +8,11 @@ import { waitFor } from "../../tools/wait.mjs";
 
 let service;
 before(async () => {
-  // Small split steps, so the split takes many cron ticks with traffic in between.
-  service = await startService({ stateDir: "test-results/.split-state", args: ["--var", "SHARD_SPLIT_STEP_ROWS:40"] });
+  // Small split steps, one a tick, so the split takes many cron ticks with traffic in between.
+  service = await startService({
+    stateDir: "test-results/.split-state",
+    args: ["--var", "SHARD_SPLIT_STEP_ROWS:40", "--var", "SHARD_SPLIT_TICK_SECONDS:0.001"],
+  });
 });
 after(async () => {
   await service?.stop();

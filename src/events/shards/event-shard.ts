@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import { rowsByShard, shardOf } from "./shard-of";
-import { DELETE_MOVED, HELD_COUNT, INSERT, LATEST_PER_NAME, NAMES, NEXT_TO_MOVE, PAGE, READ_STATE, SCHEMA, WRITE_STATE } from "./shard-sql";
+import { shardOf } from "./shard-of";
+import { DELETE_MOVED, HELD, HELD_COUNT, INSERT, LATEST_PER_NAME, NAMES, NEXT_TO_MOVE, PAGE, READ_STATE, SCHEMA, WRITE_STATE } from "./shard-sql";
 
 /** Which shard: the account and the shard's index among the account's `event_shards`. */
 export interface ShardAddress {
@@ -172,13 +172,35 @@ export class EventShard extends DurableObject<Env> {
     });
   }
 
-  /** Splits rows by their home under `shards`: this shard's own, and the others by home. */
+  /**
+   * Splits rows by their home under `shards`: this shard's own, and the others by home. A row
+   * this shard still holds stays out of both: the mover carries the stored copy to its home, and
+   * forwarding the re-sent one would let it land there first and win.
+   */
   private placeRows(items: ShardItem[], shards: number, self: number): { own: ShardItem[]; away: Map<number, ShardItem[]> } {
     const own: ShardItem[] = [];
     const away = new Map<number, ShardItem[]>();
     for (const item of items) {
-      for (const [home, rows] of rowsByShard(item.rows, shards)) {
-        const part = { ...item, rows };
+      const parsed = JSON.parse(item.rows) as unknown[][];
+      const homes = parsed.map((row) => shardOf(String(row[0]), shards));
+      const leaving = parsed.filter((_, i) => homes[i] !== self).map((row) => String(row[0]));
+      const held = new Set(
+        leaving.length
+          ? this.sql
+              .exec<{ event_uuid: string }>(HELD, JSON.stringify(leaving))
+              .toArray()
+              .map((r) => r.event_uuid)
+          : [],
+      );
+      const byHome = new Map<number, string[]>();
+      parsed.forEach((row, i) => {
+        if (homes[i] !== self && held.has(String(row[0]))) return;
+        const list = byHome.get(homes[i]!) ?? [];
+        list.push(JSON.stringify(row));
+        byHome.set(homes[i]!, list);
+      });
+      for (const [home, rows] of byHome) {
+        const part = { ...item, rows: `[${rows.join(",")}]` };
         if (home === self) own.push(part);
         else away.set(home, [...(away.get(home) ?? []), part]);
       }

@@ -46,6 +46,9 @@ SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5,
 FROM jsonb_each(jsonb(?1)) WHERE true
 ON CONFLICT (event_uuid) DO NOTHING`;
 
+/** Which of a JSON array of uuids this shard holds. */
+export const HELD = "SELECT event_uuid FROM events WHERE event_uuid IN (SELECT value FROM json_each(?1))";
+
 /** How many of a JSON array of uuids this shard holds. */
 export const HELD_COUNT = "SELECT count(*) AS n FROM events WHERE event_uuid IN (SELECT value FROM json_each(?1))";
 

@@ -27,13 +27,12 @@ export async function splitIfFull(db: Database, env: Env, account: string, shard
   }
 }
 
-/** How long one scheduler tick spends moving rows: well inside a cron invocation's 15 minutes. */
-const SPLIT_BUDGET_MS = 20_000;
 const SPLITS_PER_TICK = 50;
 
 /**
  * The scheduler's part of every running split: each old shard of each splitting account moves one
- * step of rows at a time (EventShard.splitStep) until it has nothing left or the tick's time is up;
+ * step of rows at a time (EventShard.splitStep) until it has nothing left or the tick's
+ * SHARD_SPLIT_TICK_SECONDS are up (well inside a cron invocation's 15 minutes);
  * once every old shard is done the account is marked ready, conditionally on the layout the tick
  * drove, so a split started meanwhile is never marked done by mistake.
  */
@@ -45,10 +44,11 @@ export async function driveSplits(db: Database, env: Env, startedMs = Date.now()
     .limit(SPLITS_PER_TICK)
     .all();
   const budget = config(env).shardSplitStepRows;
+  const untilMs = startedMs + config(env).shardSplitTickSeconds * 1000;
   let finished = 0;
   for (const a of splitting) {
     const from = a.splitFrom!;
-    const done = await Promise.all(Array.from({ length: from }, (_, index) => moveShard(env, a.id, index, a.shards, budget, startedMs)));
+    const done = await Promise.all(Array.from({ length: from }, (_, index) => moveShard(env, a.id, index, a.shards, budget, untilMs)));
     if (!done.every(Boolean)) continue;
     const marked = await db
       .update(accounts)
@@ -63,11 +63,11 @@ export async function driveSplits(db: Database, env: Env, startedMs = Date.now()
 }
 
 /** Steps one old shard until it has moved everything or the tick's time is up; returns whether it is done. */
-async function moveShard(env: Env, account: string, index: number, target: number, budget: number, startedMs: number): Promise<boolean> {
+async function moveShard(env: Env, account: string, index: number, target: number, budget: number, untilMs: number): Promise<boolean> {
   const stub = shardStub(env, account, index);
   for (;;) {
     const step = await stub.splitStep({ account, index }, target, budget);
     if (step.done) return true;
-    if (Date.now() - startedMs > SPLIT_BUDGET_MS) return false;
+    if (Date.now() >= untilMs) return false;
   }
 }
