@@ -73,12 +73,20 @@ export async function listTasks(db: Database, accountId: string, event?: string)
   return db.select().from(tasks).where(where).orderBy(desc(tasks.createdAt), desc(tasks.id)).all();
 }
 
+/**
+ * An edit's updated_at: `now`, but always after the one it replaces, so two edits within one
+ * millisecond still leave different stamps and the second, read before the first, matches nothing.
+ */
+function laterThan(previous: string, now: Date): string {
+  return new Date(Math.max(now.getTime(), Date.parse(previous) + 1)).toISOString();
+}
+
 /** PATCH edits a draft or paused task only (409 otherwise). */
 export async function patchTask(db: Database, env: Env, row: TaskRow, patch: TaskPatch, now: Date): Promise<TaskRow> {
   if (row.status !== "draft" && row.status !== "paused") {
     throw new Problem(409, `A ${row.status} task cannot be edited; pause it first`);
   }
-  const next: TaskRow = { ...row, updatedAt: now.toISOString() };
+  const next: TaskRow = { ...row, updatedAt: laterThan(row.updatedAt, now) };
   if (patch.name !== undefined) next.name = patch.name;
   if (patch.schedule !== undefined) {
     // A new schedule starts a new rhythm: slots are counted from its start_at (or the next launch).
@@ -111,11 +119,15 @@ export async function patchTask(db: Database, env: Env, row: TaskRow, patch: Tas
     throw new Problem(422, "The task is not valid", [{ field: "schedule.frequency", message: "upload tasks are always once" }]);
   }
   if (row.status === "paused") next.nextRunAt = null;
-  await db
+  // `next` is built from the row as read, so it is written only over that same row: a launch, pause,
+  // file upload, edit or delete in between changes status or updated_at, and the edit matches nothing.
+  const [saved] = await db
     .update(tasks)
     .set(next)
-    .where(and(eq(tasks.id, row.id), inArray(tasks.status, ["draft", "paused"])));
-  return next;
+    .where(and(eq(tasks.id, row.id), eq(tasks.status, row.status), eq(tasks.updatedAt, row.updatedAt)))
+    .returning();
+  if (!saved) throw new Problem(409, "The task changed meanwhile; read it and try again");
+  return saved;
 }
 
 export async function deleteTask(db: Database, row: TaskRow): Promise<void> {
