@@ -139,6 +139,18 @@ describe("the status machine", () => {
     expect(bad.status).toBe(422);
   });
 
+  it("answers 422 to an edit that would make an upload task recurring, by schedule or by source", async () => {
+    const upload = await createUploadTask(acct);
+    const recurring = await api(`/imports/${upload.id}`, { method: "PATCH", json: { schedule: { frequency: "daily" } } });
+    expect(recurring.status, recurring.text).toBe(422);
+    expect(recurring.json.errors).toEqual([{ field: "schedule.frequency", message: "upload tasks are always once" }]);
+    const s3 = await api("/imports", { method: "POST", json: { name: "S3", source: s3Source, schedule: { frequency: "daily" } } });
+    const toUpload = await api(`/imports/${s3.json.id}`, { method: "PATCH", json: { source: { type: "upload" } } });
+    expect(toUpload.status, toUpload.text).toBe(422);
+    expect(toUpload.json.errors.map((e: { field: string }) => e.field)).toEqual(["schedule.frequency"]);
+    expect((await api(`/imports/${s3.json.id}`)).json.source.type).toBe("s3");
+  });
+
   it("deletes a task", async () => {
     const t = await createUploadTask(acct);
     expect((await api(`/imports/${t.id}`, { method: "DELETE" })).status).toBe(204);

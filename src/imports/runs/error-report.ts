@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, or } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { runErrors, runFiles } from "../../db/schema";
+import { fileHeader } from "../chunk/file-columns";
 
 const PAGE = 1000;
 
@@ -19,7 +20,7 @@ const csvLine = (cells: string[]) => `${cells.map(csvCell).join(",")}\r\n`;
  */
 export async function errorReport(db: Database, runId: string): Promise<ReadableStream<Uint8Array>> {
   const files = await db.select().from(runFiles).where(eq(runFiles.runId, runId)).orderBy(runFiles.fileIndex).all();
-  const header = files[0]?.header ? (JSON.parse(files[0].header) as string[]) : [];
+  const header = (files[0] && fileHeader(files[0])) ?? [];
   const many = files.length > 1;
   const names = new Map(files.map((f) => [f.fileIndex, f.name]));
   const encoder = new TextEncoder();

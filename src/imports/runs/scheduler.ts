@@ -5,8 +5,8 @@ import type { Database } from "../../db/client";
 import { runFiles, runs, tasks } from "../../db/schema";
 import { log } from "../../lib/log";
 import { chunkJob, fetchJob } from "../jobs";
+import { taskSchedule } from "../tasks/columns";
 import { dueSlot, nextRunAt } from "../tasks/schedule";
-import type { Schedule } from "../tasks/task-schema";
 import { failFetch, failProcessing, hasActiveRun, startRun } from "./runs";
 
 /**
@@ -34,7 +34,7 @@ export async function tick(db: Database, env: Env, nowMs: number): Promise<{ sta
     .all();
   for (const task of due) {
     if (await hasActiveRun(db, task.id)) continue; // runs once the current run ends
-    const schedule = JSON.parse(task.schedule) as Schedule;
+    const schedule = taskSchedule(task);
     const state = { schedule, anchorAt: task.anchorAt, lastSlotAt: task.lastSlotAt, onceDone: task.onceDone };
     const slot = new Date(dueSlot(state, nowMs)).toISOString();
     const next = nextRunAt({ ...state, lastSlotAt: slot });

@@ -4,28 +4,18 @@ import { runChunks, runErrors, runFiles, runs, tasks } from "../../db/schema";
 import { fieldErrors } from "../../events/contract/normalize";
 import { parseIsoDateTime } from "../../events/contract/rules";
 import { Problem } from "../../lib/problem";
+import { keepSecrets, maskedSource, splitSecrets, taskFormat, taskMapping, taskSchedule, taskSource } from "./columns";
+import { scheduleAllowed, UPLOAD_ONCE } from "./rules";
 import { nextRunAt } from "./schedule";
 import { decryptSecrets, encryptSecrets } from "./secrets";
-import { MASK, type NewTask, SECRET_FIELDS, Source, type TaskPatch } from "./task-schema";
+import { type NewTask, Source, type TaskPatch } from "./task-schema";
 
 export type TaskRow = typeof tasks.$inferSelect;
 
-/** Which secret fields each source type has (all are masked on read). */
-const SECRET_OF_TYPE: Record<string, Record<string, true>> = {
-  upload: {},
-  s3: { secret_access_key: true },
-  snowflake: { private_key: true },
-};
-
 /** Splits a source into its public settings and its secrets (sealed with SECRETS_KEY). */
 async function sealSource(env: Env, source: Source): Promise<{ source: string; secrets: string | null }> {
-  const open: Record<string, unknown> = {};
-  const secret: Record<string, string> = {};
-  for (const [k, v] of Object.entries(source)) {
-    if ((SECRET_FIELDS as readonly string[]).includes(k)) secret[k] = String(v);
-    else open[k] = v;
-  }
-  return { source: JSON.stringify(open), secrets: Object.keys(secret).length ? await encryptSecrets(env, secret) : null };
+  const { stored, secrets } = splitSecrets(source);
+  return { source: JSON.stringify(stored), secrets: Object.keys(secrets).length ? await encryptSecrets(env, secrets) : null };
 }
 
 export async function createTask(db: Database, env: Env, accountId: string, input: NewTask, now: Date): Promise<TaskRow> {
@@ -98,12 +88,8 @@ export async function patchTask(db: Database, env: Env, row: TaskRow, patch: Tas
   if (patch.mapping !== undefined) next.mapping = JSON.stringify(patch.mapping);
   if (patch.default_event !== undefined) next.defaultEvent = patch.default_event ?? null;
   if (patch.source !== undefined) {
-    const merged: Record<string, unknown> = { ...patch.source };
-    const oldSource = JSON.parse(row.source) as { type: string };
-    if (merged.type === oldSource.type && row.secrets) {
-      const kept = await decryptSecrets(env, row.secrets);
-      for (const f of SECRET_FIELDS) if (merged[f] === undefined || merged[f] === MASK) merged[f] = kept[f];
-    }
+    const oldType = taskSource(row).type;
+    const merged = patch.source.type === oldType && row.secrets ? keepSecrets(patch.source, oldType, await decryptSecrets(env, row.secrets)) : patch.source;
     const parsed = Source.safeParse(merged);
     if (!parsed.success) {
       throw new Problem(
@@ -114,10 +100,7 @@ export async function patchTask(db: Database, env: Env, row: TaskRow, patch: Tas
     }
     Object.assign(next, await sealSource(env, parsed.data));
   }
-  const type = (JSON.parse(next.source) as { type: string }).type;
-  if (type === "upload" && (JSON.parse(next.schedule) as { frequency: string }).frequency !== "once") {
-    throw new Problem(422, "The task is not valid", [{ field: "schedule.frequency", message: "upload tasks are always once" }]);
-  }
+  if (!scheduleAllowed(taskSource(next).type, taskSchedule(next))) throw new Problem(422, "The task is not valid", [UPLOAD_ONCE]);
   if (row.status === "paused") next.nextRunAt = null;
   // `next` is built from the row as read, so it is written only over that same row: a launch, pause,
   // file upload, edit or delete in between changes status or updated_at, and the edit matches nothing.
@@ -167,17 +150,15 @@ export async function lastRuns(db: Database, taskIds: string[]) {
 }
 
 export function toApiTask(row: TaskRow, last: LastRun | null) {
-  const source = JSON.parse(row.source) as Record<string, unknown>;
-  for (const f of SECRET_FIELDS) if (f in SECRET_OF_TYPE[String(source.type)]!) source[f] = MASK;
-  const schedule = JSON.parse(row.schedule) as { frequency: string; start_at?: string | null; end_at?: string | null };
+  const schedule = taskSchedule(row);
   return {
     id: row.id,
     name: row.name,
     status: row.status,
-    source,
+    source: maskedSource(taskSource(row)),
     schedule: { frequency: schedule.frequency, start_at: schedule.start_at ?? null, end_at: schedule.end_at ?? null },
-    format: JSON.parse(row.format),
-    mapping: JSON.parse(row.mapping),
+    format: taskFormat(row),
+    mapping: taskMapping(row),
     default_event: row.defaultEvent,
     created_at: row.createdAt,
     updated_at: row.updatedAt,
@@ -192,10 +173,10 @@ export function toApiTask(row: TaskRow, last: LastRun | null) {
 /** draft | paused → launched. Upload tasks need their file first. Keeps the rhythm of earlier runs. */
 export async function launchTask(db: Database, row: TaskRow, now: Date): Promise<TaskRow> {
   if (row.status !== "draft" && row.status !== "paused") throw new Problem(409, `A ${row.status} task cannot be launched`);
-  if ((JSON.parse(row.source) as { type: string }).type === "upload" && !row.fileKey) {
+  if (taskSource(row).type === "upload" && !row.fileKey) {
     throw new Problem(409, "Upload the file (PUT /api/v1/imports/{id}/file) before launching");
   }
-  const schedule = JSON.parse(row.schedule);
+  const schedule = taskSchedule(row);
   const anchorAt = row.anchorAt ?? (schedule.start_at ? new Date(parseIsoDateTime(schedule.start_at)!).toISOString() : now.toISOString());
   const next: TaskRow = { ...row, status: "launched", anchorAt, updatedAt: now.toISOString() };
   next.nextRunAt = nextRunAt({ schedule, anchorAt: next.anchorAt, lastSlotAt: next.lastSlotAt, onceDone: next.onceDone });

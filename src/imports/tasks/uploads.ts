@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { tasks } from "../../db/schema";
 import { Problem } from "../../lib/problem";
+import { taskSource } from "./columns";
 import type { TaskRow } from "./tasks";
 import { decodeUploadId, encodeUploadId } from "./upload-id";
 
@@ -15,7 +16,7 @@ view,c-1003,,2026-01-16T08:15:30.500Z,sku-3,,
 `;
 
 function assertUploadable(task: TaskRow): void {
-  if ((JSON.parse(task.source) as { type: string }).type !== "upload") {
+  if (taskSource(task).type !== "upload") {
     throw new Problem(409, "Only upload tasks take a file; S3 and Snowflake tasks fetch their own data");
   }
   if (task.status !== "draft" && task.status !== "paused") {
