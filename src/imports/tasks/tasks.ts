@@ -76,6 +76,22 @@ export async function patchTask(db: Database, env: Env, row: TaskRow, patch: Tas
   if (row.status !== "draft" && row.status !== "paused") {
     throw new Problem(409, `A ${row.status} task cannot be edited; pause it first`);
   }
+  const next = applyPatch(row, patch, now);
+  if (patch.source !== undefined) Object.assign(next, await sealSource(env, await patchedSource(env, row, patch.source)));
+  if (!scheduleAllowed(taskSource(next).type, taskSchedule(next))) throw new Problem(422, "The task is not valid", [UPLOAD_ONCE]);
+  // `next` is built from the row as read, so it is written only over that same row: a launch, pause,
+  // file upload, edit or delete in between changes status or updated_at, and the edit matches nothing.
+  const [saved] = await db
+    .update(tasks)
+    .set(next)
+    .where(and(eq(tasks.id, row.id), eq(tasks.status, row.status), eq(tasks.updatedAt, row.updatedAt)))
+    .returning();
+  if (!saved) throw new Problem(409, "The task changed meanwhile; read it and try again");
+  return saved;
+}
+
+/** The row with the patch's plain fields applied (the source is sealed separately). */
+function applyPatch(row: TaskRow, patch: TaskPatch, now: Date): TaskRow {
   const next: TaskRow = { ...row, updatedAt: laterThan(row.updatedAt, now) };
   if (patch.name !== undefined) next.name = patch.name;
   if (patch.schedule !== undefined) {
@@ -87,30 +103,23 @@ export async function patchTask(db: Database, env: Env, row: TaskRow, patch: Tas
   if (patch.format !== undefined) next.format = JSON.stringify(patch.format);
   if (patch.mapping !== undefined) next.mapping = JSON.stringify(patch.mapping);
   if (patch.default_event !== undefined) next.defaultEvent = patch.default_event ?? null;
-  if (patch.source !== undefined) {
-    const oldType = taskSource(row).type;
-    const merged = patch.source.type === oldType && row.secrets ? keepSecrets(patch.source, oldType, await decryptSecrets(env, row.secrets)) : patch.source;
-    const parsed = Source.safeParse(merged);
-    if (!parsed.success) {
-      throw new Problem(
-        422,
-        "The source is not valid",
-        fieldErrors(parsed.error).map((e) => ({ ...e, field: `source.${e.field}` })),
-      );
-    }
-    Object.assign(next, await sealSource(env, parsed.data));
-  }
-  if (!scheduleAllowed(taskSource(next).type, taskSchedule(next))) throw new Problem(422, "The task is not valid", [UPLOAD_ONCE]);
   if (row.status === "paused") next.nextRunAt = null;
-  // `next` is built from the row as read, so it is written only over that same row: a launch, pause,
-  // file upload, edit or delete in between changes status or updated_at, and the edit matches nothing.
-  const [saved] = await db
-    .update(tasks)
-    .set(next)
-    .where(and(eq(tasks.id, row.id), eq(tasks.status, row.status), eq(tasks.updatedAt, row.updatedAt)))
-    .returning();
-  if (!saved) throw new Problem(409, "The task changed meanwhile; read it and try again");
-  return saved;
+  return next;
+}
+
+/** The edited source, checked, with the stored secrets kept where it leaves them out or masks them. */
+async function patchedSource(env: Env, row: TaskRow, edited: Record<string, unknown>): Promise<Source> {
+  const oldType = taskSource(row).type;
+  const merged = edited.type === oldType && row.secrets ? keepSecrets(edited, oldType, await decryptSecrets(env, row.secrets)) : edited;
+  const parsed = Source.safeParse(merged);
+  if (!parsed.success) {
+    throw new Problem(
+      422,
+      "The source is not valid",
+      fieldErrors(parsed.error).map((e) => ({ ...e, field: `source.${e.field}` })),
+    );
+  }
+  return parsed.data;
 }
 
 export async function deleteTask(db: Database, row: TaskRow): Promise<void> {
