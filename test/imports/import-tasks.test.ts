@@ -1,5 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { database } from "../../src/db/client";
+import { getTask, patchTask } from "../../src/imports/tasks/tasks";
 import { type Account, call, createAccount } from "../support/client";
 import { createUploadTask, launch, upload } from "../support/imports";
 
@@ -137,10 +139,48 @@ describe("the status machine", () => {
     expect(bad.status).toBe(422);
   });
 
+  it("answers 422 to an edit that would make an upload task recurring, by schedule or by source", async () => {
+    const upload = await createUploadTask(acct);
+    const recurring = await api(`/imports/${upload.id}`, { method: "PATCH", json: { schedule: { frequency: "daily" } } });
+    expect(recurring.status, recurring.text).toBe(422);
+    expect(recurring.json.errors).toEqual([{ field: "schedule.frequency", message: "upload tasks are always once" }]);
+    const s3 = await api("/imports", { method: "POST", json: { name: "S3", source: s3Source, schedule: { frequency: "daily" } } });
+    const toUpload = await api(`/imports/${s3.json.id}`, { method: "PATCH", json: { source: { type: "upload" } } });
+    expect(toUpload.status, toUpload.text).toBe(422);
+    expect(toUpload.json.errors.map((e: { field: string }) => e.field)).toEqual(["schedule.frequency"]);
+    expect((await api(`/imports/${s3.json.id}`)).json.source.type).toBe("s3");
+  });
+
   it("deletes a task", async () => {
     const t = await createUploadTask(acct);
     expect((await api(`/imports/${t.id}`, { method: "DELETE" })).status).toBe(204);
     expect((await api(`/imports/${t.id}`)).status).toBe(404);
+  });
+});
+
+describe("an edit racing another change to the task", () => {
+  // patchTask is given the row the route read; these changes land between that read and its write.
+  const changes: [string, (id: string) => Promise<unknown>][] = [
+    ["a launch", (id) => launch(acct, id)],
+    ["a launch and a pause", async (id) => api(`/imports/${(await launch(acct, id)).id}/pause`, { method: "POST" })],
+    ["a new file", (id) => upload(acct, id, "event,customer_id\ny,2\n", "newer.csv")],
+    ["another edit", (id) => api(`/imports/${id}`, { method: "PATCH", json: { default_event: "other" } })],
+    ["a delete", (id) => api(`/imports/${id}`, { method: "DELETE" })],
+  ];
+
+  it.each(changes)("answers 409 and writes nothing when %s lands between its read and its write", async (_name, change) => {
+    const t = await createUploadTask(acct);
+    await upload(acct, t.id, "event,customer_id\nx,1\n");
+    // An old timestamp, so every later write to the task is told apart from it.
+    await env.DB.prepare("UPDATE tasks SET updated_at = '2026-01-01T00:00:00.000Z' WHERE id = ?").bind(t.id).run();
+    const db = database(env.DB);
+    const read = await getTask(db, acct.account_id, t.id);
+    await change(t.id);
+    const before = await env.DB.prepare("SELECT * FROM tasks WHERE id = ?").bind(t.id).first();
+
+    await expect(patchTask(db, env, read, { name: "stale edit" }, new Date())).rejects.toMatchObject({ status: 409 });
+    const after = await env.DB.prepare("SELECT * FROM tasks WHERE id = ?").bind(t.id).first();
+    expect(after).toEqual(before);
   });
 });
 

@@ -61,6 +61,79 @@ describe("multipart upload", () => {
   });
 });
 
+describe("multipart upload ids and parts R2 does not know", () => {
+  const start = async (taskId: string) => (await api(`/imports/${taskId}/file/multipart`, { method: "POST" })).json.upload_id as string;
+  const putPart = (taskId: string, uploadId: string, n: number, body: string) =>
+    api(`/imports/${taskId}/file/multipart/${uploadId}/${n}`, { method: "PUT", body });
+  const complete = (taskId: string, uploadId: string, parts: unknown) =>
+    api(`/imports/${taskId}/file/multipart/${uploadId}/complete`, { method: "POST", json: { parts } });
+  // Words of R2's own errors, which name its methods and carry its error codes.
+  const r2Words = /uploadPart|completeMultipartUpload|\(\d{5,6}\)/;
+
+  it("answers 404 to a part PUT whose upload_id has any one character changed", async () => {
+    const t = await createUploadTask(acct);
+    const uploadId = await start(t.id);
+    const statuses = new Map<number, number[]>();
+    for (let i = 0; i < uploadId.length; i++) {
+      const tampered = uploadId.slice(0, i) + (uploadId[i] === "A" ? "B" : "A") + uploadId.slice(i + 1);
+      const res = await putPart(t.id, tampered, 1, "event,customer_id\n");
+      statuses.set(res.status, [...(statuses.get(res.status) ?? []), i]);
+      expect(res.text).not.toMatch(r2Words);
+    }
+    expect(Object.fromEntries(statuses)).toEqual({ 404: [...uploadId].map((_, i) => i) });
+    expect((await putPart(t.id, uploadId, 1, "event,customer_id\n")).status).toBe(200);
+  });
+
+  it("answers 404 to a part PUT and to a second complete once the upload is complete", async () => {
+    const t = await createUploadTask(acct);
+    const uploadId = await start(t.id);
+    const part = (await putPart(t.id, uploadId, 1, "event,customer_id\nx,1\n")).json;
+    expect((await complete(t.id, uploadId, [part])).status).toBe(200);
+
+    const late = await putPart(t.id, uploadId, 2, "y,2\n");
+    expect(late.status, late.text).toBe(404);
+    expect(late.headers.get("content-type")).toMatch(/application\/problem\+json/);
+    expect(late.text).not.toMatch(r2Words);
+    const again = await complete(t.id, uploadId, [part]);
+    expect(again.status, again.text).toBe(404);
+    expect(again.text).not.toMatch(r2Words);
+  });
+
+  it.each([
+    ["a wrong etag", (etag: string) => [{ part_number: 1, etag: `${etag}0` }]],
+    ["a part number never uploaded", (etag: string) => [{ part_number: 2, etag }]],
+    [
+      "the same part twice",
+      (etag: string) => [
+        { part_number: 1, etag },
+        { part_number: 1, etag },
+      ],
+    ],
+  ])("answers 422 in its own words to a complete listing %s, and the upload can still be completed", async (_name, parts) => {
+    const t = await createUploadTask(acct);
+    const uploadId = await start(t.id);
+    const part = (await putPart(t.id, uploadId, 1, "event,customer_id\nx,1\n")).json;
+
+    const res = await complete(t.id, uploadId, parts(part.etag));
+    expect(res.status, res.text).toBe(422);
+    expect(res.text).not.toMatch(r2Words);
+    expect(res.json.errors.map((e: { field: string }) => e.field)).toEqual(["parts"]);
+    expect((await api(`/imports/${t.id}`)).json.file).toBeNull();
+    expect((await complete(t.id, uploadId, [part])).status).toBe(200);
+  });
+
+  it("answers 422 in its own words to a complete whose parts before the last are too small", async () => {
+    const t = await createUploadTask(acct);
+    const uploadId = await start(t.id);
+    const one = (await putPart(t.id, uploadId, 1, "event,customer_id\n")).json;
+    const two = (await putPart(t.id, uploadId, 2, "x,1\n")).json;
+    const res = await complete(t.id, uploadId, [one, two]);
+    expect(res.status, res.text).toBe(422);
+    expect(res.text).not.toMatch(r2Words);
+    expect(res.json.errors).toEqual([{ field: "parts", message: expect.stringContaining("part_size") }]);
+  });
+});
+
 describe("single-request upload", () => {
   it("answers 409 for a task that is not an upload task", async () => {
     const res = await api("/imports", {

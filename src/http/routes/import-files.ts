@@ -59,7 +59,7 @@ route(
   requireKey("user"),
   async (c) => {
     const task = await getTask(database(c.env.DB), c.var.owner.accountId, c.req.param("id")!);
-    return c.json(await startMultipart(c.env.FILES, task));
+    return c.json(await startMultipart(c.env, c.env.FILES, task));
   },
 );
 
@@ -72,7 +72,12 @@ route(
     tags: ["Files"],
     security,
     request: { params: z.object({ id: z.string(), upload_id: z.string(), part_number: z.string() }) },
-    responses: { 200: { description: "Stored", content: json(z.object({ part_number: z.number(), etag: z.string() })) } },
+    responses: {
+      200: { description: "Stored", content: json(z.object({ part_number: z.number(), etag: z.string() })) },
+      404: problemResponse("No such upload for this task: not issued for it, changed, or already completed or aborted"),
+      413: problemResponse("The part is larger than part_size"),
+      422: problemResponse("Bad part number"),
+    },
   },
   requireKey("user"),
   async (c) => {
@@ -81,7 +86,7 @@ route(
       throw new Problem(422, "Bad part number", [{ field: "part_number", message: "must be a whole number from 1 to 10000" }]);
     }
     const task = await getTask(database(c.env.DB), c.var.owner.accountId, c.req.param("id")!);
-    return c.json(await putPart(c.env.FILES, task, c.req.param("upload_id")!, part, c.req.raw));
+    return c.json(await putPart(c.env, c.env.FILES, task, c.req.param("upload_id")!, part, c.req.raw));
   },
 );
 
@@ -101,13 +106,17 @@ route(
     tags: ["Files"],
     security,
     request: { params: z.object({ id: z.string(), upload_id: z.string() }), body: { required: true, content: json(CompleteInput) } },
-    responses: { 200: { description: "Stored", content: json(FileOut) } },
+    responses: {
+      200: { description: "Stored", content: json(FileOut) },
+      404: problemResponse("No such upload for this task: not issued for it, changed, or already completed or aborted"),
+      422: problemResponse("The parts cannot be joined: listed twice, not uploaded, a wrong etag, or a part before the last not part_size bytes"),
+    },
   },
   requireKey("user"),
   async (c) => {
     const db = database(c.env.DB);
     const task = await getTask(db, c.var.owner.accountId, c.req.param("id")!);
     const input = await jsonBody(c.req.raw, CompleteInput);
-    return c.json(await completeMultipart(db, c.env.FILES, task, c.req.param("upload_id")!, input.parts, input.name ?? "upload.csv", new Date()));
+    return c.json(await completeMultipart(c.env, db, c.env.FILES, task, c.req.param("upload_id")!, input.parts, input.name ?? "upload.csv", new Date()));
   },
 );

@@ -4,6 +4,7 @@ import { database } from "../../db/client";
 import { tasks } from "../../db/schema";
 import { errorReport } from "../../imports/runs/error-report";
 import { filesOf, getRun, hasActiveRun, listRuns, startRun, toApiRun } from "../../imports/runs/runs";
+import { taskSchedule } from "../../imports/tasks/columns";
 import { getTask } from "../../imports/tasks/tasks";
 import { Problem } from "../../lib/problem";
 import type { AppEnv } from "../app-env";
@@ -50,7 +51,7 @@ route(
     const task = await getTask(db, c.var.owner.accountId, c.req.param("id")!);
     if (task.status !== "launched") throw new Problem(409, `A ${task.status} task cannot run; launch it first`);
     if (await hasActiveRun(db, task.id)) throw new Problem(409, "A run of this task is still fetching or processing");
-    if ((JSON.parse(task.schedule) as { frequency: string }).frequency === "once") {
+    if (taskSchedule(task).frequency === "once") {
       // A one-time task run by hand is not run again by the scheduler.
       await db.update(tasks).set({ onceDone: true, nextRunAt: null }).where(eq(tasks.id, task.id));
     }

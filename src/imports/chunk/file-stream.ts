@@ -72,11 +72,10 @@ export interface Sniffed {
 }
 
 /**
- * Learns what the file is from its first bytes: gzip or not (by content, not name), the byte-order
- * mark, the line break, and whether it is text at all. Throws UnreadableFile with a reason a person
- * can act on.
+ * The first bytes of the file's content (decompressed when the file is gzip, which is told by its
+ * magic number, not its name), and whether it is gzip.
  */
-export async function sniff(bucket: R2Bucket, key: string, size: number, format: Format): Promise<Sniffed> {
+async function readHead(bucket: R2Bucket, key: string, size: number): Promise<{ gzip: boolean; head: Uint8Array }> {
   if (size === 0) throw new UnreadableFile("The file is empty (0 bytes): an empty file has no header or rows");
   const raw = await bucket.get(key, { range: { offset: 0, length: Math.min(2, size) } });
   if (!raw) throw new UnreadableFile("The staged file is missing from storage");
@@ -90,32 +89,39 @@ export async function sniff(bucket: R2Bucket, key: string, size: number, format:
     if (err instanceof UnreadableFile) throw err;
     throw new UnreadableFile("The file could not be read");
   }
-  let head: Uint8Array;
   try {
     const peeked = await peek(opened, 65_536);
-    head = peeked.head;
     await peeked.stream.cancel().catch(() => undefined);
-  } catch {
+    if (peeked.head.byteLength === 0) throw new UnreadableFile("The file is empty (it decompresses to 0 bytes)");
+    return { gzip, head: peeked.head };
+  } catch (err) {
+    if (err instanceof UnreadableFile) throw err;
     throw new UnreadableFile("The file starts like gzip but could not be decompressed");
   }
-  if (head.byteLength === 0) throw new UnreadableFile("The file is empty (it decompresses to 0 bytes)");
+}
 
+/** The text decoder's label and the byte-order mark's length, from the first bytes and format.encoding. */
+function encodingOf(head: Uint8Array, format: Format): { label: string; bomBytes: number } {
   const utf16 = head[0] === 0xff && head[1] === 0xfe ? "utf-16le" : head[0] === 0xfe && head[1] === 0xff ? "utf-16be" : null;
-  const utf8Bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
-  let label: string;
-  let bomBytes = 0;
   if (format.encoding === "utf-16") {
     if (!utf16) throw new UnreadableFile("format.encoding is utf-16 but the file has no UTF-16 byte order mark (FF FE or FE FF); is it UTF-8?");
-    label = utf16;
-    bomBytes = 2;
-  } else {
-    if (utf16) throw new UnreadableFile(`The file is UTF-16 (it starts with a UTF-16 byte order mark); set format.encoding to utf-16`);
-    label = format.encoding === "utf-8" ? "utf-8" : "windows-1252";
-    if (utf8Bom && label === "utf-8") bomBytes = 3;
-    if (head.subarray(0, 4096).includes(0)) {
-      throw new UnreadableFile("The file looks binary (it contains NUL bytes), not CSV text");
-    }
+    return { label: utf16, bomBytes: 2 };
   }
+  if (utf16) throw new UnreadableFile(`The file is UTF-16 (it starts with a UTF-16 byte order mark); set format.encoding to utf-16`);
+  if (head.subarray(0, 4096).includes(0)) throw new UnreadableFile("The file looks binary (it contains NUL bytes), not CSV text");
+  const label = format.encoding === "utf-8" ? "utf-8" : "windows-1252";
+  const utf8Bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
+  return { label, bomBytes: utf8Bom && label === "utf-8" ? 3 : 0 };
+}
+
+/**
+ * Learns what the file is from its first bytes: gzip or not (by content, not name), the byte-order
+ * mark, the line break, and whether it is text at all. Throws UnreadableFile with a reason a person
+ * can act on.
+ */
+export async function sniff(bucket: R2Bucket, key: string, size: number, format: Format): Promise<Sniffed> {
+  const { gzip, head } = await readHead(bucket, key, size);
+  const { label, bomBytes } = encodingOf(head, format);
   const text = new TextDecoder(label, { fatal: false, ignoreBOM: true }).decode(head.subarray(bomBytes));
   if (label.startsWith("utf-16") && text.slice(0, 2048).includes("\u0000")) {
     throw new UnreadableFile("The file looks binary (it contains NUL characters), not CSV text");

@@ -3,6 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../../db/client";
 import { runFiles, runs, tasks } from "../../db/schema";
 import { chunkJob, fetchJob } from "../jobs";
+import { taskSource } from "../tasks/columns";
 import type { TaskRow } from "../tasks/tasks";
 
 export type RunRow = typeof runs.$inferSelect;
@@ -58,8 +59,7 @@ export async function startRun(db: Database, env: Env, task: TaskRow, now: Date,
   };
   await db.insert(runs).values(run);
   afterCreate?.();
-  const type = (JSON.parse(task.source) as { type: string }).type;
-  if (type !== "upload") {
+  if (taskSource(task).type !== "upload") {
     // Copying objects or query results can take a while: a queue job does it, not the tick or the request.
     await env.CHUNKS_QUEUE.send(fetchJob(run.id), { contentType: "json" });
     return run;

@@ -5,8 +5,8 @@ import type { Database } from "../../db/client";
 import { runFiles, runs, tasks } from "../../db/schema";
 import { log } from "../../lib/log";
 import { chunkJob, fetchJob } from "../jobs";
+import { taskSchedule } from "../tasks/columns";
 import { dueSlot, nextRunAt } from "../tasks/schedule";
-import type { Schedule } from "../tasks/task-schema";
 import { failFetch, failProcessing, hasActiveRun, startRun } from "./runs";
 
 /**
@@ -23,18 +23,25 @@ const TASKS_PER_TICK = 200;
  */
 export async function tick(db: Database, env: Env, nowMs: number): Promise<{ started: number; completed: number; resumed: number; failed: number }> {
   const now = new Date(nowMs);
-  const at = now.toISOString();
-  let started = 0;
+  const started = await startDueRuns(db, env, now);
+  const completed = await completeEndedTasks(db, now.toISOString());
+  const { resumed, failed } = await sweepStuck(db, env, now);
+  return { started, completed, resumed, failed };
+}
 
+/** Starts a run of each launched task whose next slot has come, claiming the slot first. */
+async function startDueRuns(db: Database, env: Env, now: Date): Promise<number> {
+  const nowMs = now.getTime();
+  let started = 0;
   const due = await db
     .select()
     .from(tasks)
-    .where(and(eq(tasks.status, "launched"), isNotNull(tasks.nextRunAt), lte(tasks.nextRunAt, at)))
+    .where(and(eq(tasks.status, "launched"), isNotNull(tasks.nextRunAt), lte(tasks.nextRunAt, now.toISOString())))
     .limit(TASKS_PER_TICK)
     .all();
   for (const task of due) {
     if (await hasActiveRun(db, task.id)) continue; // runs once the current run ends
-    const schedule = JSON.parse(task.schedule) as Schedule;
+    const schedule = taskSchedule(task);
     const state = { schedule, anchorAt: task.anchorAt, lastSlotAt: task.lastSlotAt, onceDone: task.onceDone };
     const slot = new Date(dueSlot(state, nowMs)).toISOString();
     const next = nextRunAt({ ...state, lastSlotAt: slot });
@@ -48,8 +55,11 @@ export async function tick(db: Database, env: Env, nowMs: number): Promise<{ sta
     await startRun(db, env, { ...task, lastSlotAt: slot, nextRunAt: next }, now, () => faultAt(env, "tick_after_run_created"));
     started++;
   }
+  return started;
+}
 
-  // Recurring tasks whose end_at has passed are done once no run is in flight.
+/** Recurring tasks whose end_at has passed are done once no run is in flight. */
+async function completeEndedTasks(db: Database, at: string): Promise<number> {
   const ended = await db
     .update(tasks)
     .set({ status: "completed", nextRunAt: null, updatedAt: at })
@@ -62,14 +72,29 @@ export async function tick(db: Database, env: Env, nowMs: number): Promise<{ sta
         sql`NOT EXISTS (SELECT 1 FROM ${runs} WHERE ${runs.taskId} = ${tasks.id} AND (${runs.fetchStatus} = 'fetching' OR ${runs.processingStatus} = 'processing'))`,
       ),
     );
-
-  const { resumed, failed } = await sweepStuck(db, env, now);
-  return { started, completed: ended.meta.changes, resumed, failed };
+  return ended.meta.changes;
 }
 
 /** How the stuck-run sweep is described to people, e.g. "10 minutes". */
 function duration(seconds: number): string {
   return seconds % 60 === 0 ? `${seconds / 60} minute${seconds === 60 ? "" : "s"}` : `${seconds} seconds`;
+}
+
+/** Hands a run its jobs again: the fetch job, or each unfinished file's chunk from its checkpoint. */
+async function resume(db: Database, env: Env, runId: string, fetching: boolean): Promise<void> {
+  if (fetching) {
+    await env.CHUNKS_QUEUE.send(fetchJob(runId), { contentType: "json" });
+    return;
+  }
+  const files = await db
+    .select()
+    .from(runFiles)
+    .where(and(eq(runFiles.runId, runId), eq(runFiles.done, false)))
+    .all();
+  if (files.length === 0) return;
+  await env.CHUNKS_QUEUE.sendBatch(
+    files.map((f) => ({ body: chunkJob(runId, f.fileIndex, f.nextOffset, f.nextLine, f.nextRow), contentType: "json" as const })),
+  );
 }
 
 /**
@@ -105,20 +130,7 @@ async function sweepStuck(db: Database, env: Env, now: Date) {
       .set({ resumes: run.resumes + 1, progressAt: at })
       .where(and(eq(runs.id, run.id), eq(runs.resumes, run.resumes), lte(runs.progressAt, cutoff)));
     if (claim.meta.changes === 0) continue;
-    if (fetching) {
-      await env.CHUNKS_QUEUE.send(fetchJob(run.id), { contentType: "json" });
-    } else {
-      const files = await db
-        .select()
-        .from(runFiles)
-        .where(and(eq(runFiles.runId, run.id), eq(runFiles.done, false)))
-        .all();
-      if (files.length > 0) {
-        await env.CHUNKS_QUEUE.sendBatch(
-          files.map((f) => ({ body: chunkJob(run.id, f.fileIndex, f.nextOffset, f.nextLine, f.nextRow), contentType: "json" as const })),
-        );
-      }
-    }
+    await resume(db, env, run.id, fetching);
     log("warn", "resumed a stuck run", { run_id: run.id, step: fetching ? "fetch" : "processing", resumes: run.resumes + 1 });
     resumed++;
   }

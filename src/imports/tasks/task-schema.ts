@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { parseIsoDateTime } from "../../events/contract/rules";
 import { eventName } from "../../events/contract/schema";
+import { scheduleAllowed, UPLOAD_ONCE } from "./rules";
 
 const text = (what: string, max = 1024) =>
   z
@@ -54,10 +55,6 @@ export const Source = z.discriminatedUnion("type", [UploadSource, S3Source, Snow
   error: 'must be {"type": "upload" | "s3" | "snowflake", …}',
 });
 export type Source = z.infer<typeof Source>;
-
-/** Fields of a source that are secrets: encrypted at rest, shown as "********". */
-export const SECRET_FIELDS = ["secret_access_key", "private_key"] as const;
-export const MASK = "********";
 
 export const Schedule = z
   .object({
@@ -120,14 +117,14 @@ export const NewTask = z
     format: Format.default({ delimiter: ",", encoding: "utf-8", product_ids_delimiter: "|" }),
     mapping: Mapping.default({}),
   })
-  .refine((t) => t.source?.type !== "upload" || t.schedule.frequency === "once", {
-    message: "upload tasks are always once",
-    path: ["schedule", "frequency"],
+  .refine((t) => scheduleAllowed(t.source.type, t.schedule), {
+    message: UPLOAD_ONCE.message,
+    path: UPLOAD_ONCE.field.split("."),
   })
   .openapi("NewImportTask");
 export type NewTask = z.infer<typeof NewTask>;
 
-/** PATCH: any subset. A source may leave its secrets out (or send "********") to keep the stored ones. */
+/** PATCH: any subset. A source may leave its secrets out (or send MASK, "********") to keep the stored ones. */
 export const TaskPatch = z
   .object({
     name: taskFields.name,

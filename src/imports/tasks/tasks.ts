@@ -4,28 +4,18 @@ import { runChunks, runErrors, runFiles, runs, tasks } from "../../db/schema";
 import { fieldErrors } from "../../events/contract/normalize";
 import { parseIsoDateTime } from "../../events/contract/rules";
 import { Problem } from "../../lib/problem";
+import { keepSecrets, maskedSource, splitSecrets, taskFormat, taskMapping, taskSchedule, taskSource } from "./columns";
+import { scheduleAllowed, UPLOAD_ONCE } from "./rules";
 import { nextRunAt } from "./schedule";
 import { decryptSecrets, encryptSecrets } from "./secrets";
-import { MASK, type NewTask, SECRET_FIELDS, Source, type TaskPatch } from "./task-schema";
+import { type NewTask, Source, type TaskPatch } from "./task-schema";
 
 export type TaskRow = typeof tasks.$inferSelect;
 
-/** Which secret fields each source type has (all are masked on read). */
-const SECRET_OF_TYPE: Record<string, Record<string, true>> = {
-  upload: {},
-  s3: { secret_access_key: true },
-  snowflake: { private_key: true },
-};
-
 /** Splits a source into its public settings and its secrets (sealed with SECRETS_KEY). */
 async function sealSource(env: Env, source: Source): Promise<{ source: string; secrets: string | null }> {
-  const open: Record<string, unknown> = {};
-  const secret: Record<string, string> = {};
-  for (const [k, v] of Object.entries(source)) {
-    if ((SECRET_FIELDS as readonly string[]).includes(k)) secret[k] = String(v);
-    else open[k] = v;
-  }
-  return { source: JSON.stringify(open), secrets: Object.keys(secret).length ? await encryptSecrets(env, secret) : null };
+  const { stored, secrets } = splitSecrets(source);
+  return { source: JSON.stringify(stored), secrets: Object.keys(secrets).length ? await encryptSecrets(env, secrets) : null };
 }
 
 export async function createTask(db: Database, env: Env, accountId: string, input: NewTask, now: Date): Promise<TaskRow> {
@@ -73,12 +63,36 @@ export async function listTasks(db: Database, accountId: string, event?: string)
   return db.select().from(tasks).where(where).orderBy(desc(tasks.createdAt), desc(tasks.id)).all();
 }
 
+/**
+ * An edit's updated_at: `now`, but always after the one it replaces, so two edits within one
+ * millisecond still leave different stamps and the second, read before the first, matches nothing.
+ */
+function laterThan(previous: string, now: Date): string {
+  return new Date(Math.max(now.getTime(), Date.parse(previous) + 1)).toISOString();
+}
+
 /** PATCH edits a draft or paused task only (409 otherwise). */
 export async function patchTask(db: Database, env: Env, row: TaskRow, patch: TaskPatch, now: Date): Promise<TaskRow> {
   if (row.status !== "draft" && row.status !== "paused") {
     throw new Problem(409, `A ${row.status} task cannot be edited; pause it first`);
   }
-  const next: TaskRow = { ...row, updatedAt: now.toISOString() };
+  const next = applyPatch(row, patch, now);
+  if (patch.source !== undefined) Object.assign(next, await sealSource(env, await patchedSource(env, row, patch.source)));
+  if (!scheduleAllowed(taskSource(next).type, taskSchedule(next))) throw new Problem(422, "The task is not valid", [UPLOAD_ONCE]);
+  // `next` is built from the row as read, so it is written only over that same row: a launch, pause,
+  // file upload, edit or delete in between changes status or updated_at, and the edit matches nothing.
+  const [saved] = await db
+    .update(tasks)
+    .set(next)
+    .where(and(eq(tasks.id, row.id), eq(tasks.status, row.status), eq(tasks.updatedAt, row.updatedAt)))
+    .returning();
+  if (!saved) throw new Problem(409, "The task changed meanwhile; read it and try again");
+  return saved;
+}
+
+/** The row with the patch's plain fields applied (the source is sealed separately). */
+function applyPatch(row: TaskRow, patch: TaskPatch, now: Date): TaskRow {
+  const next: TaskRow = { ...row, updatedAt: laterThan(row.updatedAt, now) };
   if (patch.name !== undefined) next.name = patch.name;
   if (patch.schedule !== undefined) {
     // A new schedule starts a new rhythm: slots are counted from its start_at (or the next launch).
@@ -89,33 +103,23 @@ export async function patchTask(db: Database, env: Env, row: TaskRow, patch: Tas
   if (patch.format !== undefined) next.format = JSON.stringify(patch.format);
   if (patch.mapping !== undefined) next.mapping = JSON.stringify(patch.mapping);
   if (patch.default_event !== undefined) next.defaultEvent = patch.default_event ?? null;
-  if (patch.source !== undefined) {
-    const merged: Record<string, unknown> = { ...patch.source };
-    const oldSource = JSON.parse(row.source) as { type: string };
-    if (merged.type === oldSource.type && row.secrets) {
-      const kept = await decryptSecrets(env, row.secrets);
-      for (const f of SECRET_FIELDS) if (merged[f] === undefined || merged[f] === MASK) merged[f] = kept[f];
-    }
-    const parsed = Source.safeParse(merged);
-    if (!parsed.success) {
-      throw new Problem(
-        422,
-        "The source is not valid",
-        fieldErrors(parsed.error).map((e) => ({ ...e, field: `source.${e.field}` })),
-      );
-    }
-    Object.assign(next, await sealSource(env, parsed.data));
-  }
-  const type = (JSON.parse(next.source) as { type: string }).type;
-  if (type === "upload" && (JSON.parse(next.schedule) as { frequency: string }).frequency !== "once") {
-    throw new Problem(422, "The task is not valid", [{ field: "schedule.frequency", message: "upload tasks are always once" }]);
-  }
   if (row.status === "paused") next.nextRunAt = null;
-  await db
-    .update(tasks)
-    .set(next)
-    .where(and(eq(tasks.id, row.id), inArray(tasks.status, ["draft", "paused"])));
   return next;
+}
+
+/** The edited source, checked, with the stored secrets kept where it leaves them out or masks them. */
+async function patchedSource(env: Env, row: TaskRow, edited: Record<string, unknown>): Promise<Source> {
+  const oldType = taskSource(row).type;
+  const merged = edited.type === oldType && row.secrets ? keepSecrets(edited, oldType, await decryptSecrets(env, row.secrets)) : edited;
+  const parsed = Source.safeParse(merged);
+  if (!parsed.success) {
+    throw new Problem(
+      422,
+      "The source is not valid",
+      fieldErrors(parsed.error).map((e) => ({ ...e, field: `source.${e.field}` })),
+    );
+  }
+  return parsed.data;
 }
 
 export async function deleteTask(db: Database, row: TaskRow): Promise<void> {
@@ -155,17 +159,15 @@ export async function lastRuns(db: Database, taskIds: string[]) {
 }
 
 export function toApiTask(row: TaskRow, last: LastRun | null) {
-  const source = JSON.parse(row.source) as Record<string, unknown>;
-  for (const f of SECRET_FIELDS) if (f in SECRET_OF_TYPE[String(source.type)]!) source[f] = MASK;
-  const schedule = JSON.parse(row.schedule) as { frequency: string; start_at?: string | null; end_at?: string | null };
+  const schedule = taskSchedule(row);
   return {
     id: row.id,
     name: row.name,
     status: row.status,
-    source,
+    source: maskedSource(taskSource(row)),
     schedule: { frequency: schedule.frequency, start_at: schedule.start_at ?? null, end_at: schedule.end_at ?? null },
-    format: JSON.parse(row.format),
-    mapping: JSON.parse(row.mapping),
+    format: taskFormat(row),
+    mapping: taskMapping(row),
     default_event: row.defaultEvent,
     created_at: row.createdAt,
     updated_at: row.updatedAt,
@@ -180,10 +182,10 @@ export function toApiTask(row: TaskRow, last: LastRun | null) {
 /** draft | paused → launched. Upload tasks need their file first. Keeps the rhythm of earlier runs. */
 export async function launchTask(db: Database, row: TaskRow, now: Date): Promise<TaskRow> {
   if (row.status !== "draft" && row.status !== "paused") throw new Problem(409, `A ${row.status} task cannot be launched`);
-  if ((JSON.parse(row.source) as { type: string }).type === "upload" && !row.fileKey) {
+  if (taskSource(row).type === "upload" && !row.fileKey) {
     throw new Problem(409, "Upload the file (PUT /api/v1/imports/{id}/file) before launching");
   }
-  const schedule = JSON.parse(row.schedule);
+  const schedule = taskSchedule(row);
   const anchorAt = row.anchorAt ?? (schedule.start_at ? new Date(parseIsoDateTime(schedule.start_at)!).toISOString() : now.toISOString());
   const next: TaskRow = { ...row, status: "launched", anchorAt, updatedAt: now.toISOString() };
   next.nextRunAt = nextRunAt({ schedule, anchorAt: next.anchorAt, lastSlotAt: next.lastSlotAt, onceDone: next.onceDone });

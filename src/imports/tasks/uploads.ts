@@ -2,7 +2,9 @@ import { eq } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { tasks } from "../../db/schema";
 import { Problem } from "../../lib/problem";
+import { taskSource } from "./columns";
 import type { TaskRow } from "./tasks";
+import { decodeUploadId, encodeUploadId } from "./upload-id";
 
 /** R2 multipart parts must all be the same size but the last, and at least 5 MiB. */
 export const PART_SIZE = 10 * 1024 * 1024;
@@ -14,7 +16,7 @@ view,c-1003,,2026-01-16T08:15:30.500Z,sku-3,,
 `;
 
 function assertUploadable(task: TaskRow): void {
-  if ((JSON.parse(task.source) as { type: string }).type !== "upload") {
+  if (taskSource(task).type !== "upload") {
     throw new Problem(409, "Only upload tasks take a file; S3 and Snowflake tasks fetch their own data");
   }
   if (task.status !== "draft" && task.status !== "paused") {
@@ -43,42 +45,69 @@ export async function putFile(db: Database, bucket: R2Bucket, task: TaskRow, req
   return { name, bytes: object.size };
 }
 
-/** The client-visible upload id names the R2 key and R2's own upload id; the key pins it to the task. */
-function encodeUploadId(key: string, uploadId: string): string {
-  return btoa(JSON.stringify([key, uploadId]))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
+/** R2's error codes (the number that ends its error messages) that a client's request can cause. */
+const R2_NO_SUCH_UPLOAD = 10024;
+const R2_INVALID_PART = 10025;
+const R2_ENTITY_TOO_SMALL = 10011;
+const R2_BAD_UPLOAD = 10048;
+
+function r2ErrorCode(err: unknown): number | undefined {
+  const code = /\((\d+)\)\s*$/.exec(err instanceof Error ? err.message : "")?.[1];
+  return code === undefined ? undefined : Number(code);
 }
 
-function decodeUploadId(task: TaskRow, id: string): { key: string; uploadId: string } {
-  try {
-    const [key, uploadId] = JSON.parse(atob(id.replace(/-/g, "+").replace(/_/g, "/"))) as [string, string];
-    if (typeof key === "string" && typeof uploadId === "string" && key.startsWith(keyPrefix(task))) return { key, uploadId };
-  } catch {
-    // not one of ours
-  }
-  throw new Problem(404, `No multipart upload ${id.slice(0, 80)} for this task`);
+const noSuchUpload = (id: string) => new Problem(404, `No multipart upload ${id.slice(0, 80)} for this task`);
+const badParts = (message: string) => new Problem(422, "The upload could not be completed", [{ field: "parts", message }]);
+
+/** The upload a client's id names; a tampered id, or one of another task, is 404 without asking R2. */
+async function openUpload(env: Env, bucket: R2Bucket, task: TaskRow, id: string): Promise<{ key: string; upload: R2MultipartUpload }> {
+  const named = await decodeUploadId(env, keyPrefix(task), id);
+  if (!named) throw noSuchUpload(id);
+  return { key: named.key, upload: bucket.resumeMultipartUpload(named.key, named.r2UploadId) };
 }
 
-export async function startMultipart(bucket: R2Bucket, task: TaskRow) {
+export async function startMultipart(env: Env, bucket: R2Bucket, task: TaskRow) {
   assertUploadable(task);
   const key = `${keyPrefix(task)}${crypto.randomUUID()}`;
   const upload = await bucket.createMultipartUpload(key, { httpMetadata: { contentType: "application/octet-stream" } });
-  return { upload_id: encodeUploadId(key, upload.uploadId), part_size: PART_SIZE };
+  return { upload_id: await encodeUploadId(env, keyPrefix(task), { key, r2UploadId: upload.uploadId }), part_size: PART_SIZE };
 }
 
-export async function putPart(bucket: R2Bucket, task: TaskRow, uploadId: string, partNumber: number, req: Request) {
+export async function putPart(env: Env, bucket: R2Bucket, task: TaskRow, uploadId: string, partNumber: number, req: Request) {
   assertUploadable(task);
-  const { key, uploadId: r2Id } = decodeUploadId(task, uploadId);
+  const { upload } = await openUpload(env, bucket, task, uploadId);
   const length = Number(req.headers.get("content-length") ?? "NaN");
   if (!Number.isFinite(length)) throw new Problem(411, "Send each part with a Content-Length");
   if (length > PART_SIZE) throw new Problem(413, `A part is at most ${PART_SIZE} bytes (part_size)`);
-  const part = await bucket.resumeMultipartUpload(key, r2Id).uploadPart(partNumber, req.body ?? new Uint8Array());
-  return { part_number: part.partNumber, etag: part.etag };
+  try {
+    const part = await upload.uploadPart(partNumber, req.body ?? new Uint8Array());
+    return { part_number: part.partNumber, etag: part.etag };
+  } catch (err) {
+    // A well-formed id of an upload already completed or aborted.
+    if (r2ErrorCode(err) === R2_NO_SUCH_UPLOAD) throw noSuchUpload(uploadId);
+    throw err;
+  }
+}
+
+/** Asks R2 to join the parts; what a client's list can get wrong is answered in our words, never R2's. */
+async function joinParts(upload: R2MultipartUpload, uploadId: string, parts: { part_number: number; etag: string }[]): Promise<R2Object> {
+  const numbers = new Set(parts.map((p) => p.part_number));
+  if (numbers.size !== parts.length) throw badParts("lists a part_number more than once");
+  try {
+    return await upload.complete(parts.toSorted((a, b) => a.part_number - b.part_number).map((p) => ({ partNumber: p.part_number, etag: p.etag })));
+  } catch (err) {
+    const code = r2ErrorCode(err);
+    if (code === R2_NO_SUCH_UPLOAD) throw noSuchUpload(uploadId);
+    if (code === R2_INVALID_PART) throw badParts("lists a part that was not uploaded, or an etag other than the one its PUT answered");
+    if (code === R2_ENTITY_TOO_SMALL || code === R2_BAD_UPLOAD) {
+      throw badParts(`every part but the last must be exactly part_size (${PART_SIZE}) bytes, and the last no larger`);
+    }
+    throw err;
+  }
 }
 
 export async function completeMultipart(
+  env: Env,
   db: Database,
   bucket: R2Bucket,
   task: TaskRow,
@@ -88,15 +117,8 @@ export async function completeMultipart(
   now: Date,
 ) {
   assertUploadable(task);
-  const { key, uploadId: r2Id } = decodeUploadId(task, uploadId);
-  let object: R2Object;
-  try {
-    object = await bucket
-      .resumeMultipartUpload(key, r2Id)
-      .complete(parts.toSorted((a, b) => a.part_number - b.part_number).map((p) => ({ partNumber: p.part_number, etag: p.etag })));
-  } catch (err) {
-    throw new Problem(422, `The upload could not be completed: ${String((err as Error).message ?? err).slice(0, 300)}`);
-  }
+  const { key, upload } = await openUpload(env, bucket, task, uploadId);
+  const object = await joinParts(upload, uploadId, parts);
   await recordFile(db, bucket, task, key, name, object.size, object.etag, now);
   return { name, bytes: object.size };
 }

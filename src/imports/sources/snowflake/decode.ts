@@ -29,6 +29,29 @@ function epochMs(text: string): number {
 
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
 
+/** TIME as seconds since midnight ("45296.5") → "12:34:56.500". */
+function timeOfDay(c: string): string {
+  const [s = "0", frac = ""] = c.split(".");
+  const secs = Number(s);
+  const ms = frac ? `.${frac.padEnd(3, "0").slice(0, 3)}` : "";
+  return `${pad(Math.floor(secs / 3600))}:${pad(Math.floor((secs % 3600) / 60))}:${pad(secs % 60)}${ms}`;
+}
+
+/** A VARIANT/OBJECT/ARRAY cell's JSON value; a cell that is not JSON stays its text. */
+function jsonValue(c: string): Decoded {
+  try {
+    return JSON.parse(c) as Decoded;
+  } catch {
+    return c;
+  }
+}
+
+/** A decoder that passes null through and decodes any other cell with `decode`. */
+const orNull =
+  (decode: (c: string) => Decoded) =>
+  (c: string | null): Decoded =>
+    c === null ? null : decode(c);
+
 /**
  * One decoder a column, from `rowType` (type names compared case-insensitively; cells are strings
  * in the jsonv2 format): numbers stay exact, timestamps become ISO 8601 UTC, DATE `YYYY-MM-DD`,
@@ -40,39 +63,26 @@ export function decoderFor(col: Column): (cell: string | null) => Decoded {
     case "fixed":
     case "number":
     case "decfloat":
-      return (c) => (c === null ? null : exactNumber(c));
+      return orNull(exactNumber);
     case "real":
     case "float":
     case "double":
-      return (c) => (c === null ? null : Number.isFinite(Number(c)) ? Number(c) : c);
+      return orNull((c) => (Number.isFinite(Number(c)) ? Number(c) : c));
     case "boolean":
-      return (c) => (c === null ? null : c.toLowerCase() === "true");
+      return orNull((c) => c.toLowerCase() === "true");
     case "date":
-      return (c) => (c === null ? null : new Date(Number(c) * 86_400_000).toISOString().slice(0, 10));
+      return orNull((c) => new Date(Number(c) * 86_400_000).toISOString().slice(0, 10));
     case "time":
-      return (c) => {
-        if (c === null) return null;
-        const [s = "0", frac = ""] = c.split(".");
-        const secs = Number(s);
-        const ms = frac ? `.${frac.padEnd(3, "0").slice(0, 3)}` : "";
-        return `${pad(Math.floor(secs / 3600))}:${pad(Math.floor((secs % 3600) / 60))}:${pad(secs % 60)}${ms}`;
-      };
+      return orNull(timeOfDay);
     case "timestamp_ntz":
     case "timestamp_ltz":
     case "timestamp_tz":
       // The epoch part is UTC in all three; TIMESTAMP_TZ's trailing offset only says where it was written.
-      return (c) => (c === null ? null : new Date(epochMs(c)).toISOString());
+      return orNull((c) => new Date(epochMs(c)).toISOString());
     case "variant":
     case "object":
     case "array":
-      return (c) => {
-        if (c === null) return null;
-        try {
-          return JSON.parse(c) as Decoded;
-        } catch {
-          return c;
-        }
-      };
+      return orNull(jsonValue);
     default:
       return (c) => c; // text, binary (hex) and anything newer: the text as sent
   }
