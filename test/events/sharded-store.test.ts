@@ -208,3 +208,27 @@ describe("an online split", () => {
     expect(await readAll(acct, "", 100)).toHaveLength(5);
   });
 });
+
+describe("splits one after another", () => {
+  it("goes 1 → 2 → 4 → 256 with every read exact after each", async () => {
+    const acct = await createAccount("chain", 1);
+    const sent = fixtures(80);
+    await send(acct, sent);
+    for (const to of [2, 4, 256]) {
+      const res = await admin(`/admin/accounts/${acct.account_id}`, { method: "PATCH", json: { event_shards: to } });
+      expect(res.status, res.text).toBe(202);
+      const more = fixtures(10, sent.length);
+      sent.push(...more);
+      await send(acct, more);
+      expect(await readAll(acct, "customer_id=ann", 6), `during the split to ${to}`).toEqual(expectedOrder(sent, (e) => e.customer_id === "ann"));
+      await tick();
+      expect((await admin(`/admin/accounts/${acct.account_id}`)).json).toMatchObject({ event_shards: to, shards_status: "ready" });
+      expect(await readAll(acct, "", 1000), `after the split to ${to}`).toEqual(expectedOrder(sent));
+    }
+    const held = await uuidsByShard(acct.account_id);
+    expect(held.flat().sort()).toEqual(sent.map((e) => e.event_uuid).sort());
+    held.forEach((uuids, index) => {
+      for (const u of uuids) expect(shardOf(u, 256)).toBe(index);
+    });
+  });
+});
