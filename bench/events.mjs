@@ -1,8 +1,11 @@
-// The event API's figures (issue: edge event API): single-event throughput against a trivial route
-// on the same runtime, bulk acceptance, and storage throughput through to §3.4 reads.
+// The event API's figures: single-event throughput against a trivial route on the same runtime,
+// bulk acceptance against a route that only reads and parses the same bodies, storage throughput
+// through to §3.4 reads against node:sqlite storing the same rows, and a filtered page read from 8
+// shards against 1.
 import autocannon from "autocannon";
 import { basic, createAccount } from "../tools/service.mjs";
 import { waitFor } from "../tools/wait.mjs";
+import { eventRow, openShardFloor } from "./shard-floor.mjs";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 
@@ -117,16 +120,39 @@ export async function benchEventStorage(service) {
     `stored: ${stored.accepted} events accepted and readable in ${stored.seconds.toFixed(2)} s (all accepted after ${stored.acceptedAfter.toFixed(2)} s, the last-sent customer readable after ${stored.lastReadableAfter.toFixed(2)} s) = ${Math.round(stored.perSecond)} events/s`,
   );
 
+  const floor = storedFloor(stored.accepted / 1000);
+  console.log(
+    `stored floor (node:sqlite, the shard schema, the same ${stored.accepted} rows in transactions of 1,000): ${floor.seconds.toFixed(2)} s = ${Math.round(floor.perSecond)} events/s`,
+  );
+
   // Bulk acceptance never follows a request flood (run.mjs runs those on another service): under
   // wrangler dev every request leaves memory behind in its workerd processes (a one-line Worker
   // does too), and after a flood the same bulk load is served slower for good (docs/performance.md).
   // Its backlog is stored before the next part (the CSV import), so the consumer doesn't compete with it.
+  // The parse route (POST /bench/parse: read and JSON.parse the body, nothing else) takes the same
+  // bodies in half-length rounds before and after, so a drift of the service lands on both alike.
+  const body = bulkBody(1000, "bulk-bench");
+  const half = Math.max(1, Math.round(SECONDS / 2));
+  const parseRound = async (duration) => {
+    const r = await cannon({
+      url: `${service.base}/bench/parse`,
+      method: "POST",
+      connections: 4,
+      duration,
+      headers: { "content-type": "application/json" },
+      body,
+    });
+    if (r.non2xx > 0 || r.errors > 0) throw new Error(`${r.non2xx} parse calls failed, ${r.errors} errors (is BENCH_PARSE_ROUTE on?)`);
+    return r;
+  };
+  await parseRound(1);
+  const parseRuns = [await parseRound(half)];
   const bulk = await cannon({
     url: `${service.base}/api/v1/bulkevents`,
     method: "POST",
     connections: 4,
     headers: { authorization: eventAuth, "content-type": "application/json" },
-    body: bulkBody(1000, "bulk-bench"),
+    body,
   });
   if (bulk.non2xx > 0) throw new Error(`${bulk.non2xx} bulk calls failed`);
   const bulkEventsPerS = bulk.requests.average * 1000;
@@ -136,7 +162,126 @@ export async function benchEventStorage(service) {
 
   const drained = await drain(service, acct);
   console.log(`bulk backlog stored ${drained.toFixed(1)} s after the bulk phase`);
-  return { bulk_events_per_s: Math.round(bulkEventsPerS), stored_events_per_s: Math.round(stored.perSecond) };
+  parseRuns.push(await parseRound(half));
+  const parse = combine(parseRuns);
+  console.log(`POST /bench/parse (the same bodies, read and parsed only): ${parse.rps.toFixed(1)} calls/s, p99 ${parse.p99} ms`);
+  return {
+    bulk_events_per_s: Math.round(bulkEventsPerS),
+    bulk_noop_events_per_s: Math.round(parse.rps * 1000),
+    bulk_vs_noop_ratio: Number((bulkEventsPerS / (parse.rps * 1000)).toFixed(3)),
+    stored_events_per_s: Math.round(stored.perSecond),
+    stored_floor_events_per_s: Math.round(floor.perSecond),
+    stored_vs_floor_ratio: Number((stored.perSecond / floor.perSecond).toFixed(3)),
+  };
+}
+
+/**
+ * The stored phase's floor: node:sqlite storing `calls` × 1,000 rows of the stored phase's events
+ * (same fields, fresh uuids) into the shard schema, one transaction per 1,000. The rows are built
+ * before the clock starts, as the stored phase's bodies are.
+ */
+function storedFloor(calls) {
+  const receivedAt = new Date().toISOString();
+  const tsMs = Date.parse("2025-06-01T12:00:00Z");
+  const batches = Array.from({ length: calls }, (_, c) =>
+    Array.from({ length: 1000 }, (_, i) =>
+      eventRow({
+        event: "bench_purchase",
+        customerId: `stored-${c}`,
+        email: "buyer@example.com",
+        productIds: ["sku-1", "sku-2"],
+        tsMs,
+        attributes: { amount: 19.99, seq: i },
+        receivedAt,
+      }),
+    ),
+  );
+  const shard = openShardFloor();
+  try {
+    const start = performance.now();
+    for (const rows of batches) shard.store(rows);
+    const seconds = (performance.now() - start) / 1000;
+    return { seconds, perSecond: (calls * 1000) / seconds };
+  } finally {
+    shard.close();
+  }
+}
+
+/** 1,000 events of one of `customers` customers, a second apart, so pages cross the shards' time ranges. */
+function readBody(call, customers) {
+  const base = Date.parse("2025-06-01T00:00:00Z");
+  return JSON.stringify({
+    events: Array.from({ length: 1000 }, (_, i) => ({
+      event: i % 3 === 0 ? "bench_view" : "bench_purchase",
+      customer_id: `reader-${(call * 1000 + i) % customers}`,
+      timestamp: new Date(base + (call * 1000 + i) * 1000).toISOString(),
+      seq: call * 1000 + i,
+    })),
+  });
+}
+
+/**
+ * read_8_vs_1_shard_ratio: the same 40,000 events stored in a 1-shard and an 8-shard account, then
+ * 1,000-event pages filtered by customer id (each customer has 4,000 events, so a page and the
+ * next after its cursor) read from each account in turns, the same pages from both.
+ */
+export async function benchShardReads(service) {
+  const customers = 10;
+  const calls = 40;
+  const one = await createAccount(service, "bench-read-1", { eventShards: 1 });
+  const eight = await createAccount(service, "bench-read-8", { eventShards: 8 });
+  for (const acct of [one, eight]) {
+    for (let call = 0; call < calls; call++) {
+      const res = await fetch(`${service.base}/api/v1/bulkevents`, {
+        method: "POST",
+        headers: { authorization: basic(acct.event_api_key), "content-type": "application/json" },
+        body: readBody(call, customers),
+      });
+      if (res.status !== 200) throw new Error(`bulk failed: ${res.status} ${await res.text()}`);
+    }
+  }
+  // The queue is FIFO: once a marker sent after the bodies is readable, they are stored.
+  await drain(service, one);
+  await drain(service, eight);
+
+  const readPages = async (acct, customer) => {
+    let cursor = null;
+    const start = performance.now();
+    for (let page = 0; page < 2; page++) {
+      const q = `customer_id=reader-${customer}&limit=1000${cursor ? `&cursor=${cursor}` : ""}`;
+      const res = await fetch(`${service.base}/api/v1/events?${q}`, { headers: { authorization: basic(acct.user_api_key), "accept-encoding": "identity" } });
+      const { events, next_cursor } = await res.json();
+      if (events.length !== 1000) throw new Error(`a page of ${events.length} events`);
+      cursor = next_cursor;
+    }
+    return performance.now() - start;
+  };
+  // Warm-up, unmeasured: each account's shards answer once.
+  await readPages(one, 0);
+  await readPages(eight, 0);
+  let t1 = 0;
+  let t8 = 0;
+  for (let round = 0; round < 3; round++) {
+    for (let c = 0; c < customers; c++) {
+      // Alternate which account goes first, so neither always reads the warmer process.
+      if ((round + c) % 2 === 0) {
+        t1 += await readPages(one, c);
+        t8 += await readPages(eight, c);
+      } else {
+        t8 += await readPages(eight, c);
+        t1 += await readPages(one, c);
+      }
+    }
+  }
+  const pages = 3 * customers * 2;
+  console.log(
+    `1,000-event pages by customer id: 1 shard ${(t1 / pages).toFixed(1)} ms a page, 8 shards ${(t8 / pages).toFixed(1)} ms a page (${pages} pages each)`,
+  );
+  return {
+    read_1_shard_page_ms: Number((t1 / pages).toFixed(1)),
+    read_8_shard_page_ms: Number((t8 / pages).toFixed(1)),
+    read_8_vs_1_shard_ratio: Number((t8 / t1).toFixed(3)),
+  };
 }
 
 /**

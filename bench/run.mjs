@@ -1,10 +1,12 @@
 // `npm run bench`: every benchmark against the real local service, in one run, ending with one
 // JSON line of figures. Ratios compare things measured in this same run (the machines are noisy).
-// BENCH_ONLY=events|csv|s3|snowflake runs one part; BENCH_SECONDS, BENCH_STORED_CALLS, BENCH_CSV_ROWS shrink them.
+// BENCH_ONLY=events|reads|csv|s3|snowflake|capacity runs one part; BENCH_SECONDS, BENCH_STORED_CALLS,
+// BENCH_CSV_ROWS (and the others docs/performance.md lists) shrink them.
 import "../scripts/ensure-dev-vars.mjs";
 import { startService } from "../tools/service.mjs";
+import { benchCapacity } from "./capacity.mjs";
 import { benchCsv } from "./csv.mjs";
-import { benchEventRoutes, benchEventStorage } from "./events.mjs";
+import { benchEventRoutes, benchEventStorage, benchShardReads } from "./events.mjs";
 import { benchS3 } from "./s3.mjs";
 import { benchSnowflake } from "./snowflake.mjs";
 
@@ -25,14 +27,19 @@ if (part("events")) {
   }
 }
 
-const service = await startService();
-try {
-  if (part("events")) Object.assign(figures, await benchEventStorage(service));
-  if (part("csv")) Object.assign(figures, await benchCsv(service));
-  if (part("s3")) Object.assign(figures, await benchS3(service));
-  if (part("snowflake")) Object.assign(figures, await benchSnowflake(service));
-} finally {
-  await service.stop();
+// The storage service also serves POST /bench/parse, the floor of bulk_vs_noop_ratio.
+if (["events", "reads", "csv", "s3", "snowflake"].some(part)) {
+  const service = await startService({ args: ["--var", "BENCH_PARSE_ROUTE:true"] });
+  try {
+    if (part("events")) Object.assign(figures, await benchEventStorage(service));
+    if (part("reads")) Object.assign(figures, await benchShardReads(service));
+    if (part("csv")) Object.assign(figures, await benchCsv(service));
+    if (part("s3")) Object.assign(figures, await benchS3(service));
+    if (part("snowflake")) Object.assign(figures, await benchSnowflake(service));
+  } finally {
+    await service.stop();
+  }
 }
+if (part("capacity")) Object.assign(figures, benchCapacity());
 console.log(JSON.stringify(figures));
 process.exit(0);

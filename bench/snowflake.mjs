@@ -1,10 +1,12 @@
-// Snowflake imports (issue: recurring Snowflake imports): a 200,000-row result in 10 partitions
-// from the local SQL API v2 test server to `processed`, next to Node fetching and decoding the same
-// partitions alone, in the same run (the floor).
+// Snowflake imports: a 200,000-row result in 10 partitions from the local SQL API v2 test server
+// to `processed`, next to the floor in the same run: Node fetching and decoding the same
+// partitions and storing each as event rows in node:sqlite with the shard schema, as the run
+// stores them in a shard.
 import { build } from "esbuild";
 import { startSnowflakeServer } from "../test/support/snowflake-server.ts";
 import { ended, launchedTask, runNow, waitForRun } from "../tools/imports.mjs";
 import { createAccount } from "../tools/service.mjs";
+import { eventRow, openShardFloor } from "./shard-floor.mjs";
 
 /** The Worker's own client and decoder, bundled for Node, so the floor does the very same decoding. */
 async function workerCode() {
@@ -53,21 +55,29 @@ export async function benchSnowflake(service) {
     if (!reg.ok) throw new Error("dataset registration failed");
     const cfg = { account: "testacct", user: "loader", private_key: server.pem, warehouse: "WH", database: "DB", schema: "PUBLIC", endpoint };
 
-    // Floor: the same statement and partitions fetched and decoded by Node alone.
+    // Floor: the same statement and partitions fetched and decoded by Node, each partition's rows
+    // stored as events (CUSTOMER_ID, EVENT and TIMESTAMP as fields, the rest as attributes) in one transaction.
+    const shard = openShardFloor();
     const floorStart = performance.now();
     const client = await snowflakeClient(cfg);
     const result = await client.execute("select * from bench");
     const decoders = result.rowType.map(decoderFor);
+    const receivedAt = new Date().toISOString();
     let decoded = 0;
     for (let n = 0; n < result.partitions; n++) {
       const data = n === 0 ? result.first : await client.partition(result.handle, n);
+      const rows = [];
       for (const row of data) {
         const obj = {};
         for (let i = 0; i < row.length; i++) obj[result.rowType[i].name] = decoders[i](row[i]);
+        const { CUSTOMER_ID, EVENT, TIMESTAMP, ...attributes } = obj;
+        rows.push(eventRow({ event: EVENT, customerId: CUSTOMER_ID, tsMs: Date.parse(TIMESTAMP), attributes, receivedAt }));
         decoded++;
       }
+      shard.store(rows, "import", "task", "run");
     }
     const floorSeconds = (performance.now() - floorStart) / 1000;
+    shard.close();
     if (decoded !== ROWS) throw new Error(`floor decoded ${decoded} rows`);
 
     const acct = await createAccount(service, "bench-snowflake");
@@ -87,7 +97,7 @@ export async function benchSnowflake(service) {
     const floorRowsPerS = ROWS / floorSeconds;
     console.log(
       `snowflake: ${ROWS.toLocaleString("en-US")} rows in ${result.partitions} partitions to processed in ${seconds.toFixed(1)} s = ${Math.round(rowsPerS)} rows/s; ` +
-        `Node fetch + decode alone ${floorSeconds.toFixed(2)} s = ${Math.round(floorRowsPerS)} rows/s`,
+        `Node fetch + decode + node:sqlite ${floorSeconds.toFixed(2)} s = ${Math.round(floorRowsPerS)} rows/s`,
     );
     return {
       snowflake_rows_per_s: Math.round(rowsPerS),

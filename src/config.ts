@@ -67,6 +67,16 @@ const SETTINGS = {
     schema: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]),
     fallback: true,
   }),
+  /**
+   * Whether POST /bench/parse answers: a route that only reads and parses a JSON body, the floor
+   * `npm run bench` measures bulk ingest against (bulk_vs_noop_ratio). Off unless the bench turns it on.
+   */
+  benchParseRoute: setting({
+    name: "BENCH_PARSE_ROUTE",
+    must: '"true" or "false"',
+    schema: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]),
+    fallback: false,
+  }),
   /** A shard holding more than this many bytes starts its account's split to twice the shards (contract §6). */
   shardSplitBytes: setting({
     name: "SHARD_SPLIT_BYTES",

@@ -5,6 +5,7 @@ import { serveApiDocument } from "./document";
 import { answerErrors } from "./errors";
 import { requestId } from "./request-id";
 import { accountRoutes } from "./routes/accounts";
+import { benchRoutes } from "./routes/bench";
 import { deadLetterRoutes } from "./routes/dead-letters";
 import { eventReadRoutes } from "./routes/events";
 import { healthRoutes } from "./routes/health";
@@ -32,11 +33,15 @@ export const ROUTERS: readonly Mount[] = [
   ["/api/v1", runRoutes],
 ];
 
-/** The Worker's HTTP app: `routers` (ROUTERS unless a test says otherwise), the dashboard, the API document, one error path. */
+/**
+ * The Worker's HTTP app: `routers` (ROUTERS unless a test says otherwise), the benchmark's parse
+ * route (off unless configured), the dashboard, the API document, one error path.
+ */
 export function createApp(routers: readonly Mount[] = ROUTERS) {
   const app = new OpenAPIHono<AppEnv>();
   app.use(requestId);
   mountRouters(app, routers);
+  app.route("/", benchRoutes);
   serveDashboard(app);
   serveApiDocument(app);
   answerErrors(app);
