@@ -1,8 +1,9 @@
 // File imports (issue: file imports): a generated 1,000,000-row CSV uploaded (multipart), launched
 // and processed end to end on the local service, next to this machine's raw floor in the same run:
 // papaparse parsing the same file plus node:sqlite storing its rows in the shard schema, in one Node process.
-import { createReadStream, createWriteStream, statSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdirSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
+import { dirname } from "node:path";
 import Papa from "papaparse";
 import { ended, waitForRun } from "../tools/imports.mjs";
 import { basic, createAccount, workerdRssMb } from "../tools/service.mjs";
@@ -12,6 +13,7 @@ const ROWS = Number(process.env.BENCH_CSV_ROWS ?? 1_000_000);
 const FILE = "bench/.out/events.csv";
 
 async function generate() {
+  mkdirSync(dirname(FILE), { recursive: true });
   const out = createWriteStream(FILE);
   const write = (s) => (out.write(s) ? undefined : new Promise((r) => out.once("drain", r)));
   await write("event,customer_id,email,timestamp,product_ids,amount\n");
