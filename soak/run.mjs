@@ -2,7 +2,8 @@
 // injected on purpose, then a drain and a count from outside of what was accepted vs stored, runs
 // started vs ended, rows in files vs processed + errored. Loopback only; bounded in time
 // (SOAK_MINUTES, default 3, at most 60) and in requests (SOAK_MAX_REQUESTS, default 100,000).
-// Ends with "N passed, N failed" and exits 1 if anything failed.
+// Two accounts: one starts on one shard and is split online halfway through the traffic, the other
+// has 8 shards. Ends with "N passed, N failed" and exits 1 if anything failed.
 //
 // Knobs: SOAK_FAULTS ("point=rate,…", the Worker's fault points) and SOAK_CHAOS
 // ("error=0.1,stall=0.05,drop=0.05", the source fronts' rates per request).
@@ -37,6 +38,7 @@ const FAULT_POINTS = Object.entries(rates(FAULTS))
   .map(([p]) => p);
 const CHAOS = { error: 0.1, stall: 0.05, drop: 0.05, ...rates(process.env.SOAK_CHAOS) };
 const SF_ROWS = 3_000;
+const SPLIT_TO = 4;
 
 function rates(spec = "") {
   return Object.fromEntries(
@@ -116,6 +118,9 @@ const ctx = {
   },
 };
 
+/** The account as GET /admin/accounts/{id} reads it (its shards and whether a split runs). */
+const accountRead = async (account) => (await call("manage", "GET", `/admin/accounts/${account.account_id}`, { admin: service.adminToken })).json;
+
 const results = [];
 function check(name, ok, detail) {
   results.push({ name, ok });
@@ -136,8 +141,13 @@ try {
   const sfInvalid = dataset.rows.filter((r) => r[1] === "broken-address").length;
   await fetch(`http://127.0.0.1:${snowflake.port}/_test/dataset`, { method: "POST", body: JSON.stringify({ name: "soak", ...dataset }) });
   const accounts = [];
-  for (const name of ["soak-a", "soak-b"]) {
-    const res = await call("manage", "POST", "/admin/accounts", { admin: service.adminToken, json: { name } });
+  // soak-a starts on one shard and is split to SPLIT_TO halfway through the traffic; soak-b has
+  // 8 shards throughout. Both are counted from outside alike.
+  for (const [name, eventShards] of [
+    ["soak-a", 1],
+    ["soak-b", 8],
+  ]) {
+    const res = await call("manage", "POST", "/admin/accounts", { admin: service.adminToken, json: { name, event_shards: eventShards } });
     if (res.status !== 201) throw new Error(`account: ${res.status} ${res.text}`);
     const account = { ...res.json, accepted: new Map(), recent: [] };
     const s3Task = await call("manage", "POST", "/api/v1/imports", {
@@ -203,7 +213,10 @@ try {
     snowflakeRuns(ctx, a),
     ...(i === 0 ? [s3Drops(ctx, a, s3)] : []),
   ]);
-  await sleep(MINUTES * 60_000);
+  await sleep((MINUTES * 60_000) / 2);
+  const split = await call("manage", "PATCH", `/admin/accounts/${accounts[0].account_id}`, { admin: service.adminToken, json: { event_shards: SPLIT_TO } });
+  say(`soak-a: split 1 → ${SPLIT_TO} asked for (${split.status}), traffic going on`);
+  await sleep((MINUTES * 60_000) / 2);
   stopping = true;
   await Promise.all(generators);
   const trafficSeconds = (Date.now() - started) / 1000;
@@ -235,7 +248,8 @@ try {
     const expected = accounts.reduce((s, a) => s + a.accepted.size, 0);
     // An upload launched just before the traffic stopped gets its run at the next tick.
     const unstarted = ledger.uploads.filter((u) => !runs.some((r) => r.task_id === u.taskId)).length;
-    if (pending.size === 0 && open === 0 && unstarted === 0 && queued.reduce((s, n) => s + n, 0) >= expected) break;
+    const splitting = (await accountRead(accounts[0])).shards_status !== "ready";
+    if (pending.size === 0 && open === 0 && unstarted === 0 && !splitting && queued.reduce((s, n) => s + n, 0) >= expected) break;
     if (Date.now() > drainDeadline) {
       say(`drain deadline: ${open} runs still open, ${unstarted} uploads without a run, ${pending.size} final runs not started`);
       break;
@@ -252,6 +266,12 @@ try {
 
   // ---- checks ----
   console.log("");
+  const layout = await accountRead(accounts[0]);
+  check(
+    `soak-a: the split 1 → ${SPLIT_TO} asked for mid-traffic was accepted and has ended`,
+    split.status === 202 && layout.event_shards === SPLIT_TO && layout.shards_status === "ready",
+    `PATCH ${split.status}; now ${layout.event_shards} shards, ${layout.shards_status}`,
+  );
   for (const a of accounts) {
     const c = compareStored(a.accepted, await storedEvents(call, a, "soak_api"));
     check(
