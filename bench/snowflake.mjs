@@ -8,12 +8,12 @@ import { ended, launchedTask, runNow, waitForRun } from "../tools/imports.mjs";
 import { createAccount } from "../tools/service.mjs";
 import { eventRow, openShardFloor } from "./shard-floor.mjs";
 
-/** The Worker's own client and decoder, bundled for Node, so the floor does the very same decoding. */
+/** The Worker's own client, decoder and uuid layout, bundled for Node, so the floor decodes and orders its rows as the import does. */
 async function workerCode() {
   await build({
     stdin: {
       contents:
-        'export { snowflakeClient } from "./src/imports/sources/snowflake/client"; export { decoderFor } from "./src/imports/sources/snowflake/decode";',
+        'export { snowflakeClient } from "./src/imports/sources/snowflake/client"; export { decoderFor } from "./src/imports/sources/snowflake/decode"; export { timeOrdered } from "./src/imports/chunk/row-uuid";',
       resolveDir: ".",
       loader: "ts",
     },
@@ -30,7 +30,7 @@ const ROWS = Number(process.env.BENCH_SF_ROWS ?? 200_000);
 const PARTITIONS = 10;
 
 export async function benchSnowflake(service) {
-  const { snowflakeClient, decoderFor } = await workerCode();
+  const { snowflakeClient, decoderFor, timeOrdered } = await workerCode();
   const server = await startSnowflakeServer();
   const endpoint = `http://127.0.0.1:${server.port}`;
   try {
@@ -56,7 +56,8 @@ export async function benchSnowflake(service) {
     const cfg = { account: "testacct", user: "loader", private_key: server.pem, warehouse: "WH", database: "DB", schema: "PUBLIC", endpoint };
 
     // Floor: the same statement and partitions fetched and decoded by Node, each partition's rows
-    // stored as events (CUSTOMER_ID, EVENT and TIMESTAMP as fields, the rest as attributes) in one transaction.
+    // stored as events (CUSTOMER_ID, EVENT and TIMESTAMP as fields, the rest as attributes) in one
+    // transaction, their uuids led by their time as the import's are.
     const shard = openShardFloor();
     const floorStart = performance.now();
     const client = await snowflakeClient(cfg);
@@ -71,7 +72,8 @@ export async function benchSnowflake(service) {
         const obj = {};
         for (let i = 0; i < row.length; i++) obj[result.rowType[i].name] = decoders[i](row[i]);
         const { CUSTOMER_ID, EVENT, TIMESTAMP, ...attributes } = obj;
-        rows.push(eventRow({ event: EVENT, customerId: CUSTOMER_ID, tsMs: Date.parse(TIMESTAMP), attributes, receivedAt }));
+        const tsMs = Date.parse(TIMESTAMP);
+        rows.push(eventRow({ uuid: timeOrdered(crypto.randomUUID(), tsMs), event: EVENT, customerId: CUSTOMER_ID, tsMs, attributes, receivedAt }));
         decoded++;
       }
       shard.store(rows, "import", "task", "run");

@@ -23,6 +23,11 @@ async function deliverChunk(job: ReturnType<typeof chunkJob>) {
  */
 async function processJsonLines(text: string) {
   const { taskId, run } = await importFile(acct, `event,customer_id\nview,${crypto.randomUUID()}\n`);
+  return stageAgain(taskId, run, text);
+}
+
+/** Stages `text` as the run's file again, from its start, and processes it: a retried run of the same task. */
+async function stageAgain(taskId: string, run: { id: string }, text: string) {
   const key = `runs/${acct.account_id}/${run.id}/p0.ndjson`;
   const bytes = new TextEncoder().encode(text);
   await env.FILES.put(key, bytes);
@@ -52,6 +57,38 @@ describe("staged JSON-lines files", () => {
     expect(events[0].attributes.tags).toEqual(["x"]);
     const report = await call(`/api/v1/imports/${taskId}/runs/${run.id}/errors.csv`, { key: acct.user_api_key });
     expect(report.text).toBe('row,line,error\r\nnot json,2,the line is not valid JSON\r\n"[1,2]",4,the line is JSON but not an object\r\n');
+  });
+
+  it("names a row with a timestamp by its time and content: the uuid starts with the time, and the same rows staged again in another order store nothing twice", async () => {
+    const tag = crypto.randomUUID();
+    const times = ["2025-03-01T10:00:00.000Z", "2025-03-01T10:00:00.000Z", "2025-03-02T08:30:00.250Z", "2024-12-31T23:59:59.999Z"];
+    const lines = times.map((timestamp, n) => JSON.stringify({ customer_id: tag, timestamp, n }));
+    const first = await processJsonLines(lines.join("\n"));
+    expect(first.run.rows).toEqual({ total: 4, processed: 4, errored: 0 });
+    const events = await eventsOf(acct, tag);
+    expect(events).toHaveLength(4);
+    for (const e of events) {
+      const prefix = Date.parse(e.timestamp).toString(16).padStart(12, "0");
+      expect(e.event_uuid.replace(/-/g, "").slice(0, 12)).toBe(prefix);
+      expect(e.event_uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    }
+    // Two rows of the same millisecond still get uuids of their own.
+    expect(new Set(events.map((e) => e.event_uuid)).size).toBe(4);
+
+    const again = await stageAgain(first.taskId, first.run, lines.toReversed().join("\n"));
+    expect(again.run.rows).toEqual({ total: 4, processed: 4, errored: 0 });
+    const after = await eventsOf(acct, tag);
+    expect(after.map((e) => e.event_uuid).sort()).toEqual(events.map((e) => e.event_uuid).sort());
+  });
+
+  it("keeps the plain content uuid for a row without a timestamp, so a re-run names it the same", async () => {
+    const tag = crypto.randomUUID();
+    const line = JSON.stringify({ customer_id: tag, n: 1 });
+    const first = await processJsonLines(line);
+    const [event] = await eventsOf(acct, tag);
+    expect(event.event_uuid.replace(/-/g, "").slice(0, 12)).not.toBe(Date.parse(event.timestamp).toString(16).padStart(12, "0"));
+    await stageAgain(first.taskId, first.run, line);
+    expect((await eventsOf(acct, tag)).map((e) => e.event_uuid)).toEqual([event.event_uuid]);
   });
 
   it("reads CRLF lines and a blank last line", async () => {

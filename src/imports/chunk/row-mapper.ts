@@ -2,6 +2,7 @@ import { type NormalizedEvent, validateEvent } from "../../events/contract/norma
 import { EVENT_FIELDS, IDENTIFIERS } from "../../events/contract/rules";
 import { setMember } from "../../lib/members";
 import type { Format, Mapping } from "../tasks/task-schema";
+import { timeOrdered } from "./row-uuid";
 import { type AttrType, convert } from "./typed-cells";
 import { UnreadableFile } from "./unreadable-file";
 
@@ -43,14 +44,22 @@ const splitter = (format: Format) => (v: string) =>
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 
-/** The common end of both mappers: default event, row uuid, §3.1's rules, one error text. */
-function finish(raw: Record<string, unknown>, errors: string[], defaultEvent: string | null, receivedAtMs: number, uuid: string): Mapped {
+/**
+ * The common end of both mappers: default event, row uuid, §3.1's rules, one error text. With
+ * `byTime`, a minted uuid of a row that has its own timestamp starts with that time (timeOrdered):
+ * still the same uuid for the same row, since the row's content sets its timestamp. A row without
+ * one keeps the plain uuid: its time would be the moment it was read, different on a re-run.
+ */
+function finish(raw: Record<string, unknown>, errors: string[], defaultEvent: string | null, receivedAtMs: number, uuid: string, byTime = false): Mapped {
   if (raw.event === undefined && defaultEvent) raw.event = defaultEvent;
-  if (raw.event_uuid === undefined) raw.event_uuid = uuid;
+  const minted = raw.event_uuid === undefined;
+  if (minted) raw.event_uuid = uuid;
   const v = validateEvent(raw, receivedAtMs);
   if (!v.ok) errors.push(...v.errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)));
   if (errors.length > 0) return { ok: false, error: errors.join("; ") };
-  return v as Mapped & { ok: true };
+  const mapped = v as Mapped & { ok: true };
+  if (minted && byTime && raw.timestamp !== undefined) mapped.event.event_uuid = timeOrdered(uuid, mapped.event.ts_ms);
+  return mapped;
 }
 
 /**
@@ -123,6 +132,6 @@ export function objectMapper(mapping: Mapping, format: Format, defaultEvent: str
         else errors.push(`${col.target}: ${typed.error}`);
       } else setMember(raw, col.target, value);
     }
-    return finish(raw, errors, defaultEvent, receivedAtMs, uuid);
+    return finish(raw, errors, defaultEvent, receivedAtMs, uuid, true);
   };
 }
