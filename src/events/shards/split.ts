@@ -69,5 +69,14 @@ async function moveShard(env: Env, account: string, index: number, target: numbe
     const step = await stub.splitStep({ account, index }, target, budget);
     if (step.done) return true;
     if (Date.now() >= untilMs) return false;
+    await yieldToIo();
   }
 }
+
+/**
+ * Lets the runtime take in other requests between two steps. Where the shards live in the same
+ * process as the tick (`wrangler dev`, tests), a step's calls never wait on I/O, and without a
+ * timer in between the event loop would not look for new requests until the tick's steps end:
+ * every request to the service would wait that long.
+ */
+const yieldToIo = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
