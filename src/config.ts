@@ -98,6 +98,20 @@ const SETTINGS = {
     schema: z.coerce.number().positive().max(600),
     fallback: 20,
   }),
+  /** Events one piece of retention deletes from a shard (src/events/shards/retention.ts). */
+  retentionStepRows: setting({
+    name: "RETENTION_STEP_ROWS",
+    must: "a whole number from 1 to 10000",
+    schema: wholeNumber(1, 10_000),
+    fallback: 2000,
+  }),
+  /** How long one cron tick spends deleting expired events (at least one piece per shard). */
+  retentionTickSeconds: setting({
+    name: "RETENTION_TICK_SECONDS",
+    must: "a number of seconds above 0 and at most 600",
+    schema: z.coerce.number().positive().max(600),
+    fallback: 20,
+  }),
   /** The Bearer token of the /admin routes. */
   adminToken: setting({ name: "ADMIN_TOKEN", must: "at least 16 characters", schema: z.string().min(16), secret: true }),
   /** The AES-256 key that encrypts connector secrets at rest. */

@@ -1,4 +1,5 @@
 import { database } from "./db/client";
+import { expireEvents } from "./events/shards/retention";
 import { driveSplits } from "./events/shards/split";
 import { createApp } from "./http/app";
 import { tick } from "./imports/runs/scheduler";
@@ -9,11 +10,11 @@ export { EventShard } from "./events/shards/event-shard";
 
 const app = createApp();
 
-/** The cron: the import scheduler's tick, and the moving of events for every running shard split. */
+/** The cron: the import scheduler's tick, the moving of events for every running shard split, and retention. */
 async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
   const db = database(env.DB);
-  const [imports, splits] = await Promise.allSettled([tick(db, env, controller.scheduledTime), driveSplits(db, env)]);
-  for (const r of [imports, splits]) if (r.status === "rejected") throw r.reason;
+  const jobs = await Promise.allSettled([tick(db, env, controller.scheduledTime), driveSplits(db, env), expireEvents(db, env, controller.scheduledTime)]);
+  for (const r of jobs) if (r.status === "rejected") throw r.reason;
 }
 
 export default {

@@ -11,6 +11,8 @@ export interface AccountView {
   created_at: string;
   event_shards: number;
   shards_status: "ready" | "splitting";
+  /** Events older than this many days before a scheduler tick are deleted by it; null: kept forever (§10.3). */
+  retention_days: number | null;
 }
 
 export async function readAccount(db: Database, id: string): Promise<AccountView | null> {
@@ -22,7 +24,15 @@ export async function readAccount(db: Database, id: string): Promise<AccountView
     created_at: row.createdAt,
     event_shards: row.eventShards,
     shards_status: row.splitFrom === null ? "ready" : "splitting",
+    retention_days: row.retentionDays,
   };
+}
+
+/** Sets the account's retention (contract §10.3): days, or null to keep its events forever. */
+export async function setRetention(db: Database, id: string, days: number | null): Promise<AccountView> {
+  const updated = await db.update(accounts).set({ retentionDays: days }).where(eq(accounts.id, id));
+  if (updated.meta.changes === 0) throw new Problem(404, `No account ${id}`);
+  return (await readAccount(db, id))!;
 }
 
 /**

@@ -8,6 +8,8 @@ export const accounts = sqliteTable("accounts", {
   eventShards: integer().notNull().default(1),
   /** While a split runs, the shard count it started from; writers route by it until the split ends. */
   splitFrom: integer(),
+  /** Events whose timestamp is more than this many days before a scheduler tick are deleted by it; null keeps them forever. */
+  retentionDays: integer(),
 });
 
 /** API keys are stored only as SHA-256 hashes (hex); the plaintext is shown once, at account creation. */

@@ -46,16 +46,16 @@ describe("migration 0006 (events stored under the account's number)", () => {
   });
 });
 
-describe("migrations 0007–0008 (events leave D1 for the shards)", () => {
-  it("keeps every account, at one ready shard, and drops the events table and the account numbers", async () => {
+describe("migrations 0007–0009 (events leave D1 for the shards; retention)", () => {
+  it("keeps every account, at one ready shard with no retention, and drops the events table and the account numbers", async () => {
     const db = env.MIGRATION_CHECK_DB;
     const later = env.TEST_MIGRATIONS.filter((m) => m.name >= "0007");
-    expect(later.map((m) => m.name.slice(0, 4))).toEqual(["0007", "0008"]);
+    expect(later.map((m) => m.name.slice(0, 4))).toEqual(["0007", "0008", "0009"]);
     await applyD1Migrations(db, later);
     const accounts = await db.prepare("SELECT * FROM accounts ORDER BY created_at").all();
     expect(accounts.results).toEqual([
-      { id: "acct-early", name: "early", created_at: "2026-01-01T00:00:00.000Z", event_shards: 1, split_from: null },
-      { id: "acct-late", name: "late", created_at: "2026-02-01T00:00:00.000Z", event_shards: 1, split_from: null },
+      { id: "acct-early", name: "early", created_at: "2026-01-01T00:00:00.000Z", event_shards: 1, split_from: null, retention_days: null },
+      { id: "acct-late", name: "late", created_at: "2026-02-01T00:00:00.000Z", event_shards: 1, split_from: null, retention_days: null },
     ]);
     const tables = await db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'events'").all();
     expect(tables.results).toEqual([]);

@@ -76,7 +76,14 @@ describe("accounts' shard counts (contract §6)", () => {
     expect(made.status, made.text).toBe(201);
     const read = await admin(`/admin/accounts/${made.json.account_id}`);
     expect(read.status).toBe(200);
-    expect(read.json).toEqual({ account_id: made.json.account_id, name: "wide", created_at: expect.any(String), event_shards: 256, shards_status: "ready" });
+    expect(read.json).toEqual({
+      account_id: made.json.account_id,
+      name: "wide",
+      created_at: expect.any(String),
+      event_shards: 256,
+      shards_status: "ready",
+      retention_days: null,
+    });
     const plain = await admin("/admin/accounts", { method: "POST", json: { name: "plain" } });
     expect((await admin(`/admin/accounts/${plain.json.account_id}`)).json.event_shards).toBe(1);
     expect((await admin(`/admin/accounts/${crypto.randomUUID()}`)).status).toBe(404);

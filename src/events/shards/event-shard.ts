@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { shardOf } from "./shard-of";
-import { DELETE_MOVED, HELD, HELD_COUNT, INSERT, LATEST_PER_NAME, NAMES, NEXT_TO_MOVE, PAGE, READ_STATE, SCHEMA, WRITE_STATE } from "./shard-sql";
+import { DELETE_MOVED, EXPIRE, HELD, HELD_COUNT, INSERT, LATEST_PER_NAME, NAMES, NEXT_TO_MOVE, PAGE, READ_STATE, SCHEMA, WRITE_STATE } from "./shard-sql";
 
 /** Which shard: the account and the shard's index among the account's `event_shards`. */
 export interface ShardAddress {
@@ -114,6 +114,16 @@ export class EventShard extends DurableObject<Env> {
     const rows: PageRow[] = [];
     for (const r of cursor) rows.push({ tsMs: r.ts_ms, uuid: r.event_uuid, json: r.json });
     return { shards: this.known, value: rows };
+  }
+
+  /**
+   * Deletes up to `budget` of this shard's events whose timestamp is before `beforeMs`, oldest
+   * first (retention, contract §10.3); `done` once none are left. One statement, so a piece never
+   * interleaves with a split step or an insert.
+   */
+  expire(beforeMs: number, budget: number): { deleted: number; done: boolean } {
+    const deleted = this.sql.exec(EXPIRE, beforeMs, budget).toArray().length;
+    return { deleted, done: deleted < budget };
   }
 
   /** The shard's distinct event names, sorted, at most `limit`. */

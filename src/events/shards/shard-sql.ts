@@ -92,3 +92,6 @@ export const DELETE_MOVED = "DELETE FROM events WHERE seq IN (SELECT value FROM 
 
 export const READ_STATE = "SELECT value FROM shard_state WHERE key = ?1";
 export const WRITE_STATE = "INSERT INTO shard_state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
+/** Up to ?2 of the oldest events whose timestamp is before ?1 (ms), deleted along the timestamp index. */
+export const EXPIRE = `DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE ts_ms < ?1 ORDER BY ts_ms LIMIT ?2) RETURNING seq`;

@@ -3,6 +3,7 @@ import { config } from "../../config";
 import type { Database } from "../../db/client";
 import { accounts } from "../../db/schema";
 import { log } from "../../lib/log";
+import { yieldToIo } from "../../lib/yield";
 import { shardStub } from "./layout";
 import { MAX_SHARDS } from "./shard-of";
 
@@ -72,11 +73,3 @@ async function moveShard(env: Env, account: string, index: number, target: numbe
     await yieldToIo();
   }
 }
-
-/**
- * Lets the runtime take in other requests between two steps. Where the shards live in the same
- * process as the tick (`wrangler dev`, tests), a step's calls never wait on I/O, and without a
- * timer in between the event loop would not look for new requests until the tick's steps end:
- * every request to the service would wait that long.
- */
-const yieldToIo = () => new Promise<void>((resolve) => setTimeout(resolve, 0));

@@ -1,5 +1,5 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { readAccount, splitAccount } from "../../accounts/accounts";
+import { readAccount, setRetention, splitAccount } from "../../accounts/accounts";
 import { createAccount } from "../../accounts/keys";
 import { database } from "../../db/client";
 import { isShardCount, MAX_SHARDS } from "../../events/shards/shard-of";
@@ -28,10 +28,25 @@ const AccountOut = z
     created_at: z.string(),
     event_shards: z.number().int(),
     shards_status: z.enum(["ready", "splitting"]),
+    retention_days: z.number().int().nullable(),
   })
   .openapi("Account");
 
-const AccountPatch = z.object({ event_shards: ShardCount }).openapi("AccountPatch");
+const RetentionDays = z
+  .number({ error: "must be a whole number of days from 1 to 3650, or null" })
+  .int("must be a whole number of days from 1 to 3650, or null")
+  .min(1, "must be a whole number of days from 1 to 3650, or null")
+  .max(3650, "must be a whole number of days from 1 to 3650, or null")
+  .nullable()
+  .openapi({ description: "Delete events whose timestamp is more than this many days before a scheduler tick; null keeps them forever" });
+
+const AccountPatch = z
+  .object({ event_shards: ShardCount.optional(), retention_days: RetentionDays.optional() })
+  .refine((p) => p.event_shards !== undefined || p.retention_days !== undefined, {
+    message: "must name event_shards or retention_days",
+    path: ["event_shards"],
+  })
+  .openapi("AccountPatch");
 
 const AccountId = z.object({ id: z.string().openapi({ description: "The account's id" }) });
 
@@ -91,22 +106,27 @@ route(
   {
     method: "patch",
     path: "/accounts/{id}",
-    summary: "Split the account's events over more shards, online (the scheduler tick moves them)",
+    summary: "Change the account: its retention, or split its events over more shards, online (the scheduler tick moves them)",
     tags: ["Accounts"],
     security: [{ adminToken: [] }],
     request: { params: AccountId, body: { required: true, content: { "application/json": { schema: AccountPatch } } } },
     responses: {
-      202: { description: "The split has started", content: { "application/json": { schema: AccountOut } } },
+      200: { description: "The retention is set", content: { "application/json": { schema: AccountOut } } },
+      202: { description: "The split has started (and the retention is set, if named too)", content: { "application/json": { schema: AccountOut } } },
       401: problemResponse("Missing or wrong admin token"),
       404: problemResponse("No such account"),
       409: problemResponse("A split is still running"),
-      422: problemResponse("Not a larger power of two up to 256"),
+      422: problemResponse("Not a larger power of two up to 256, or not a retention of 1–3650 days or null"),
     },
   },
   requireAdmin,
   async (c) => {
-    const { event_shards } = await jsonBody(c.req.raw, AccountPatch);
-    const account = await splitAccount(database(c.env.DB), c.req.param("id")!, event_shards);
-    return c.json(account, 202);
+    const { event_shards, retention_days } = await jsonBody(c.req.raw, AccountPatch);
+    const db = database(c.env.DB);
+    const id = c.req.param("id")!;
+    // A split is checked (and refused) first, so a refused PATCH changes nothing.
+    const split = event_shards === undefined ? null : await splitAccount(db, id, event_shards);
+    const account = retention_days === undefined ? split! : await setRetention(db, id, retention_days);
+    return c.json(account, split ? 202 : 200);
   },
 );
