@@ -113,13 +113,14 @@ export async function startService({ stateDir, config = "wrangler.toml", args = 
   return { base, pid: child.pid, adminToken, stateDir: state, stop };
 }
 
+/** A request to one of the service's /admin routes, with its admin token and a JSON body. */
+export function adminFetch(service, path, init = {}) {
+  return fetch(`${service.base}${path}`, { ...init, headers: { authorization: `Bearer ${service.adminToken}`, "content-type": "application/json" } });
+}
+
 /** Creates an account (of `eventShards` shards, default 1) and returns its id and keys. */
 export async function createAccount(service, name, { eventShards = 1 } = {}) {
-  const res = await fetch(`${service.base}/admin/accounts`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${service.adminToken}`, "content-type": "application/json" },
-    body: JSON.stringify({ name, event_shards: eventShards }),
-  });
+  const res = await adminFetch(service, "/admin/accounts", { method: "POST", body: JSON.stringify({ name, event_shards: eventShards }) });
   if (res.status !== 201) throw new Error(`account creation failed: ${res.status} ${await res.text()}`);
   return res.json();
 }

@@ -3,7 +3,7 @@
 // Counted from outside, through the API only.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { basic, createAccount, startService } from "../../tools/service.mjs";
+import { adminFetch, basic, createAccount, startService } from "../../tools/service.mjs";
 import { waitFor } from "../../tools/wait.mjs";
 
 let service;
@@ -18,8 +18,7 @@ after(async () => {
   await service?.stop();
 });
 
-const admin = (path, init = {}) =>
-  fetch(`${service.base}${path}`, { ...init, headers: { authorization: `Bearer ${service.adminToken}`, "content-type": "application/json" } });
+const admin = (path, init) => adminFetch(service, path, init);
 
 function fixtures(count, start) {
   return Array.from({ length: count }, (_, i) => ({

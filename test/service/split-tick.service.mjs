@@ -2,7 +2,7 @@
 // shards in the same process) still answers other requests; it does not hold them until the tick ends.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { basic, createAccount, startService } from "../../tools/service.mjs";
+import { adminFetch, basic, createAccount, startService } from "../../tools/service.mjs";
 import { waitFor } from "../../tools/wait.mjs";
 
 let service;
@@ -17,8 +17,7 @@ after(async () => {
   await service?.stop();
 });
 
-const admin = (path, init = {}) =>
-  fetch(`${service.base}${path}`, { ...init, headers: { authorization: `Bearer ${service.adminToken}`, "content-type": "application/json" } });
+const admin = (path, init) => adminFetch(service, path, init);
 
 test("requests are answered while a tick moves a split's rows", async () => {
   const acct = await createAccount(service, "split-tick");

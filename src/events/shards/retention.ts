@@ -3,7 +3,7 @@ import { config } from "../../config";
 import type { Database } from "../../db/client";
 import { accounts } from "../../db/schema";
 import { log } from "../../lib/log";
-import { yieldToIo } from "../../lib/yield";
+import { stepUntil } from "../../lib/steps";
 import { shardStub } from "./layout";
 
 const DAY_MS = 86_400_000;
@@ -39,10 +39,10 @@ export async function expireEvents(db: Database, env: Env, tickMs: number, start
 async function expireShard(env: Env, account: string, index: number, beforeMs: number, budget: number, untilMs: number): Promise<number> {
   const stub = shardStub(env, account, index);
   let deleted = 0;
-  for (;;) {
+  await stepUntil(untilMs, async () => {
     const piece = await stub.expire(beforeMs, budget);
     deleted += piece.deleted;
-    if (piece.done || Date.now() >= untilMs) return deleted;
-    await yieldToIo();
-  }
+    return piece.done;
+  });
+  return deleted;
 }

@@ -3,7 +3,7 @@ import { config } from "../../config";
 import type { Database } from "../../db/client";
 import { accounts } from "../../db/schema";
 import { log } from "../../lib/log";
-import { yieldToIo } from "../../lib/yield";
+import { stepUntil } from "../../lib/steps";
 import { shardStub } from "./layout";
 import { MAX_SHARDS } from "./shard-of";
 
@@ -66,10 +66,5 @@ export async function driveSplits(db: Database, env: Env, startedMs = Date.now()
 /** Steps one old shard until it has moved everything or the tick's time is up; returns whether it is done. */
 async function moveShard(env: Env, account: string, index: number, target: number, budget: number, untilMs: number): Promise<boolean> {
   const stub = shardStub(env, account, index);
-  for (;;) {
-    const step = await stub.splitStep({ account, index }, target, budget);
-    if (step.done) return true;
-    if (Date.now() >= untilMs) return false;
-    await yieldToIo();
-  }
+  return stepUntil(untilMs, async () => (await stub.splitStep({ account, index }, target, budget)).done);
 }
